@@ -1,0 +1,3 @@
+"""caseline: a terminal casework timeline explorer."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""``python -m caseline``."""
+
+from caseline.cli import main
+
+main()

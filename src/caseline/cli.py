@@ -1,0 +1,408 @@
+"""The ``caseline`` command line.
+
+Only the ``open`` path (and bare ``caseline``) imports Textual, and only inside the command:
+``caseline --help`` and every scripting command start as fast as a small click tool.
+User mistakes end with one sentence on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
+
+
+def fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
+    click.echo(f"caseline: {message}", err=True)
+    sys.exit(code)
+
+
+def _open(path: str, *, create: bool = False, read_only: bool = False, migrate: bool = True):
+    from caseline.store import StoreError, open_database
+
+    try:
+        return open_database(path, create=create, read_only=read_only, migrate=migrate)
+    except StoreError as exc:
+        fail(str(exc), EXIT_UNUSABLE)
+
+
+def _require_case(conn, case_id: str):
+    from caseline.store import StoreError, get_case
+
+    try:
+        return get_case(conn, case_id)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def _parse_as_of(value: str | None):
+    if value is None:
+        return None
+    from caseline.dates import DateError, parse_user_date
+
+    try:
+        return parse_user_date(value).end
+    except DateError as exc:
+        fail(f"--as-of: {exc}")
+
+
+DB_ARG = click.argument("db", type=click.Path(dir_okay=False, path_type=str))
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="caseline", prog_name="caseline")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """caseline: explore a children's social care case chronology in the terminal.
+
+    Run with no command to open the bundled sample cases. Gaps between required visits,
+    changes of social worker and missed reviews are highlighted beside the guidance that
+    requires them. caseline highlights; it does not judge fault.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(open_command, db=None, case=None, read_only=False, high_contrast=False)
+
+
+@cli.command("init")
+@DB_ARG
+def init_command(db: str) -> None:
+    """Create DB, or bring an older caseline database up to date.
+
+    New files are created readable by their owner only. A file from a newer caseline, or
+    one that is not SQLite, is refused and left untouched.
+    """
+    from caseline.store import SCHEMA_VERSION
+
+    existed = Path(db).exists()
+    conn = _open(db, create=True)
+    conn.close()
+    verb = "updated" if existed else "created"
+    click.echo(f"{db}: {verb} (schema version {SCHEMA_VERSION})")
+
+
+@cli.command("import")
+@DB_ARG
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--case", "case_id", metavar="ID", help="Put every event in this case.")
+@click.option("--create-cases", is_flag=True, help="Create cases that CSV rows name and DB lacks.")
+def import_command(db: str, files: tuple[str, ...], case_id: str | None, create_cases: bool) -> None:
+    """Import events (CSV) and whole cases (JSON) into DB, all or nothing.
+
+    \b
+    CSV: a header row with at least case_id,date_start,kind,summary and any of the
+         other events columns. Dates: 2021-09-15, 2021-09 (whole month), 2021 (whole year).
+    JSON: {"case": {...}, "people": [...], "events": [...]}.
+    Every row is checked first; on any problem nothing is imported and each problem is
+    listed as FILE:LINE: field: what is wrong.
+    """
+    from caseline.importer import ImportFailed, import_files
+
+    for name in files:
+        if not Path(name).exists():
+            fail(f"{name}: no such file")
+    conn = _open(db, create=True)
+    total = sum(Path(name).stat().st_size for name in files)
+    try:
+        with _progress(total) as progress:
+            result = import_files(conn, files, case_id=case_id, create_cases=create_cases, progress=progress)
+    except ImportFailed as exc:
+        for line in exc.problems:
+            click.echo(line, err=True)
+        if exc.more:
+            click.echo(f"... and {exc.more} more problem(s)", err=True)
+        fail(f"nothing was imported ({len(exc.problems) + exc.more} problem(s))")
+    finally:
+        conn.close()
+    for kind, count in sorted(result.unknown_kinds.items()):
+        click.echo(f"warning: kind {kind!r} ({count} event(s)) is not a known kind; it is kept and shown", err=True)
+    created = f", created case(s) {', '.join(result.cases_created)}" if result.cases_created else ""
+    click.echo(f"{db}: imported {result.events} event(s){created}")
+
+
+class _progress:
+    """A rich progress bar on a terminal for large imports; nothing otherwise."""
+
+    THRESHOLD = 5_000_000  # bytes
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if self.total < self.THRESHOLD or not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True, console=_stderr_console())
+        self.bar.start()
+        task = self.bar.add_task("importing", total=self.total)
+        return lambda done: self.bar.update(task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@cli.command("check")
+@DB_ARG
+def check_command(db: str) -> None:
+    """Validate DB however it was filled (caseline or plain sqlite-utils).
+
+    Exit status: 0 no problems (warnings allowed), 1 problems found, 2 file unusable.
+    """
+    from caseline.check import check_database
+
+    conn = _open(db, read_only=True, migrate=False)
+    try:
+        report = check_database(conn)
+    finally:
+        conn.close()
+    for line in report.problems:
+        click.echo(f"problem: {line}")
+    for line in report.warnings:
+        click.echo(f"warning: {line}")
+    if report.suppressed:
+        click.echo(f"... {report.suppressed} more line(s) not shown")
+    status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+    click.echo(f"{db}: {report.cases} case(s), {report.events_checked} event(s) checked: {status}")
+    sys.exit(0 if report.ok else EXIT_PROBLEMS)
+
+
+@cli.group("samples")
+def samples_group() -> None:
+    """The bundled sample cases, built from published Ombudsman decisions."""
+
+
+@samples_group.command("list")
+def samples_list() -> None:
+    """List the sample cases."""
+    from caseline.samples import list_samples
+
+    for sample in list_samples():
+        marker = " (illustrative dates)" if sample.illustrative else ""
+        click.echo(f"{sample.id}\t{sample.title}{marker}")
+
+
+@samples_group.command("build")
+@DB_ARG
+def samples_build(db: str) -> None:
+    """Load every sample case into DB (created if needed)."""
+    from caseline.importer import ImportFailed
+    from caseline.samples import build_sample_database
+    from caseline.store import StoreError
+
+    try:
+        result = build_sample_database(db)
+    except ImportFailed as exc:
+        fail("; ".join(exc.problems[:3]))
+    except StoreError as exc:
+        fail(str(exc), EXIT_UNUSABLE)
+    click.echo(f"{db}: {result.events} sample event(s) loaded")
+
+
+@cli.command("open")
+@click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--case", help="Open this case directly.")
+@click.option("--read-only", is_flag=True, help="Open so that nothing can be written.")
+@click.option("--high-contrast", is_flag=True, help="Use the high-contrast theme.")
+def open_command(db: str | None, case: str | None, read_only: bool, high_contrast: bool) -> None:
+    """Open DB in the timeline explorer (the sample cases when DB is omitted)."""
+    if db is None:
+        db = str(_sample_database())
+    conn = _open(db, read_only=read_only)
+    try:
+        if case is not None:
+            _require_case(conn, case)
+    finally:
+        conn.close()
+    from caseline.tui import run_app
+
+    run_app(db, case_id=case, read_only=read_only, high_contrast=high_contrast)
+
+
+def _sample_database() -> Path:
+    from caseline.samples import build_sample_database, default_database
+
+    path = default_database()
+    if not path.exists():
+        try:
+            build_sample_database(path)
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+    return path
+
+
+@cli.command("flags")
+@DB_ARG
+@click.option("--case", "case_id", required=True, help="The case to analyse.")
+@click.option("--as-of", help="Only what was known by this date (2021-09-15, 2021-09, 15 Sep 2021).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
+    """List the flags for one case: gaps, missed deadlines and reviews, worker changes."""
+    from caseline.analysis import case_flags
+
+    when = _parse_as_of(as_of)
+    conn = _open(db, read_only=True, migrate=False)
+    try:
+        _require_case(conn, case_id)
+        flags = case_flags(conn, case_id, as_of=when)
+    finally:
+        conn.close()
+    _print_flags(flags, fmt)
+
+
+def _print_flags(flags, fmt: str) -> None:
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([flag.to_dict() for flag in flags], indent=2))
+        return
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["key", "kind", "rule", "severity", "certainty", "start", "end", "due", "events", "message"])
+        for flag in flags:
+            row = flag.to_dict()
+            row["events"] = " ".join(str(e) for e in flag.events)
+            writer.writerow([row[k] if row[k] is not None else "" for k in row])
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("severity", "certainty", "kind", "rule", "span", "message"):
+        table.add_column(name, overflow="fold")
+    for flag in flags:
+        span = flag.start.isoformat() if flag.start == flag.end else f"{flag.start.isoformat()}..{flag.end.isoformat()}"
+        table.add_row(
+            Text(flag.severity),
+            Text(flag.certainty),
+            Text(flag.kind),
+            Text(flag.rule),
+            Text(span),
+            Text(flag.message),
+        )
+    console = Console()
+    console.print(table)
+    console.print(f"{len(flags)} flag(s)")
+
+
+@cli.command("guidance")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--db", help="Show the rules in force in this database (with its local policy).")
+def guidance_command(fmt: str, db: str | None) -> None:
+    """The rule library: each rule, its timescale, citation and status."""
+    from caseline.guidance import library_for
+
+    conn = _open(db, read_only=True, migrate=False) if db else None
+    try:
+        rules = sorted(library_for(conn).values(), key=lambda rule: rule.id)
+    finally:
+        if conn is not None:
+            conn.close()
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([rule.to_dict() for rule in rules], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(header_style="bold", show_lines=True)
+    for name in ("rule", "shape", "status", "timescale", "citation"):
+        table.add_column(name, overflow="fold")
+    for rule in rules:
+        table.add_row(
+            Text(f"{rule.id}\n{rule.title}"),
+            Text(rule.shape),
+            Text(f"{rule.status_label}\n({rule.confidence} confidence)"),
+            Text(_timescale(rule)),
+            Text(rule.citation_text),
+        )
+    Console().print(table)
+
+
+def _timescale(rule) -> str:
+    keys = ("within", "extended", "every", "first_within", "first", "second", "then", "window", "threshold")
+    return "\n".join(f"{key}: {rule.params[key]}" for key in keys if key in rule.params)
+
+
+@cli.group("policy")
+def policy_group() -> None:
+    """Local policy: override rule parameters for this database (or one council)."""
+
+
+@policy_group.command("list")
+@DB_ARG
+def policy_list(db: str) -> None:
+    """List the local overrides in DB."""
+    conn = _open(db, read_only=True, migrate=False)
+    try:
+        rows = conn.execute("SELECT rule_id, council, param, value FROM policy ORDER BY rule_id, council, param").fetchall()
+    except Exception:
+        rows = []
+    finally:
+        conn.close()
+    if not rows:
+        click.echo("no local policy: every rule uses the library's figures")
+    for rule_id, council, param, value in rows:
+        scope = council or "all councils"
+        click.echo(f"{rule_id}.{param} = {value}\t({scope})")
+
+
+@policy_group.command("set")
+@DB_ARG
+@click.argument("rule_id")
+@click.argument("assignment", metavar="PARAM=VALUE")
+@click.option("--council", default="", help="Apply only to cases of this council.")
+def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
+    """Override one parameter of a rule, e.g. cin_visits every="4 weeks"."""
+    import json
+
+    from caseline.guidance import GuidanceError, coerce_policy_value, library_for
+    from caseline.store import Transaction
+
+    if "=" not in assignment:
+        fail(f"{assignment!r}: write PARAM=VALUE, e.g. every=4 weeks")
+    param, raw = (part.strip() for part in assignment.split("=", 1))
+    conn = _open(db)
+    try:
+        rules = library_for(conn)
+        if rule_id not in rules:
+            fail(f"no rule {rule_id!r}; see 'caseline guidance' for the rule ids")
+        try:
+            value = coerce_policy_value(rules[rule_id], param, raw)
+        except GuidanceError as exc:
+            fail(str(exc))
+        with Transaction(conn):
+            conn.execute(
+                "INSERT OR REPLACE INTO policy (rule_id, council, param, value) VALUES (?, ?, ?, ?)",
+                (rule_id, council, param, json.dumps(value)),
+            )
+    finally:
+        conn.close()
+    click.echo(f"{rule_id}.{param} = {json.dumps(value)} ({council or 'all councils'})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="caseline")

@@ -1,0 +1,289 @@
+"""Dates as sources give them: exact days, whole months, whole years and ranges.
+
+An event carries an earliest and a latest possible date (:class:`DateRange`). Everything the
+rule engine measures is therefore a range too. This module also holds the working-day
+calendar for England (weekends, England and Wales bank holidays, Christmas Day, Boxing Day
+and Good Friday) and the duration arithmetic rules are written in.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+__all__ = [
+    "DateRange",
+    "DateError",
+    "Duration",
+    "parse_date_field",
+    "parse_range",
+    "parse_user_date",
+    "parse_duration",
+    "add_duration",
+    "is_working_day",
+    "add_working_days",
+    "working_days_between",
+    "format_range",
+    "format_day",
+]
+
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class DateError(ValueError):
+    """A date field that cannot be read; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DateRange:
+    """The earliest and latest day an event can have happened on (both inclusive)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise DateError(f"date_end {self.end.isoformat()} is before date_start {self.start.isoformat()}")
+
+    @property
+    def exact(self) -> bool:
+        return self.start == self.end
+
+    @classmethod
+    def on(cls, day: date) -> DateRange:
+        return cls(day, day)
+
+    def shifted(self, days: int) -> DateRange:
+        delta = timedelta(days=days)
+        return DateRange(self.start + delta, self.end + delta)
+
+
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_ISO_YEAR = re.compile(r"^(\d{4})$")
+
+
+def parse_date_field(text: str) -> DateRange:
+    """Read ``2021-09-15``, ``2021-09`` (the whole month) or ``2021`` (the whole year).
+
+    Raises:
+        DateError: when *text* is none of those forms or names a day that does not exist.
+    """
+    value = text.strip()
+    try:
+        if m := _ISO_DAY.match(value):
+            return DateRange.on(date(int(m[1]), int(m[2]), int(m[3])))
+        if m := _ISO_MONTH.match(value):
+            year, month = int(m[1]), int(m[2])
+            last = calendar.monthrange(year, month)[1]
+            return DateRange(date(year, month, 1), date(year, month, last))
+        if m := _ISO_YEAR.match(value):
+            year = int(m[1])
+            return DateRange(date(year, 1, 1), date(year, 12, 31))
+    except ValueError as exc:  # e.g. 2021-02-30 or month 13
+        raise DateError(f"{value!r} is not a real date ({exc})") from None
+    raise DateError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def parse_range(date_start: str, date_end: str | None = None) -> DateRange:
+    """Combine the two date columns of an event into one range.
+
+    ``date_start`` gives the earliest day (the start of a month or year when partial);
+    ``date_end``, when present, gives the latest day (the end of a month or year when partial).
+    """
+    if not date_start or not date_start.strip():
+        raise DateError("date_start is empty")
+    first = parse_date_field(date_start)
+    if date_end is None or not str(date_end).strip():
+        return first
+    last = parse_date_field(str(date_end))
+    if last.end < first.start:
+        raise DateError(f"date_end {str(date_end).strip()} is before date_start {date_start.strip()}")
+    return DateRange(first.start, last.end)
+
+
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})$")
+_MONTH_YEAR = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{4})$")
+
+
+def _month_number(name: str) -> int | None:
+    prefix = name[:3].title()
+    return MONTH_ABBR.index(prefix) + 1 if prefix in MONTH_ABBR else None
+
+
+def parse_user_date(text: str) -> DateRange:
+    """Read a date a person typed: the ISO forms plus ``15 Sep 2021`` and ``Sep 2021``."""
+    value = text.strip()
+    if m := _DAY_MONTH_YEAR.match(value):
+        month = _month_number(m[2])
+        if month is not None:
+            return parse_date_field(f"{int(m[3]):04d}-{month:02d}-{int(m[1]):02d}")
+    if m := _MONTH_YEAR.match(value):
+        month = _month_number(m[1])
+        if month is not None:
+            return parse_date_field(f"{int(m[2]):04d}-{month:02d}")
+    try:
+        return parse_date_field(value)
+    except DateError:
+        raise DateError(f"{value!r} is not a date: try 2021-09-15, 2021-09, 15 Sep 2021 or Sep 2021") from None
+
+
+# --- Working days ---------------------------------------------------------------------------
+
+# The calendar is precomputed as a running count of working days over a fixed span, so that
+# counting and adding working days is a lookup rather than a walk (1M-event cases).
+_CAL_FIRST = date(1970, 1, 1)
+_CAL_LAST = date(2100, 12, 31)
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> tuple[date, list[int]]:
+    import holidays  # imported here: it is slow to import and only rules need it
+
+    bank = holidays.country_holidays("GB", subdiv="ENG", years=range(_CAL_FIRST.year, _CAL_LAST.year + 1))
+    closed = set(bank)
+    # Named in the working-day definitions even where the bank-holiday list moves them.
+    for year in range(_CAL_FIRST.year, _CAL_LAST.year + 1):
+        closed.add(date(year, 12, 25))
+        closed.add(date(year, 12, 26))
+    days = (_CAL_LAST - _CAL_FIRST).days + 1
+    running: list[int] = [0] * (days + 1)
+    count = 0
+    day = _CAL_FIRST
+    one = timedelta(days=1)
+    for i in range(days):
+        if day.weekday() < 5 and day not in closed:
+            count += 1
+        running[i + 1] = count
+        day += one
+    return _CAL_FIRST, running
+
+
+def _index(day: date) -> int:
+    if not (_CAL_FIRST <= day <= _CAL_LAST):
+        raise DateError(f"{day.isoformat()} is outside the supported calendar ({_CAL_FIRST.year}-{_CAL_LAST.year})")
+    return (day - _CAL_FIRST).days
+
+
+def is_working_day(day: date) -> bool:
+    """True for Monday to Friday that is not a bank holiday in England (nor 25/26 December)."""
+    _, running = _calendar()
+    i = _index(day)
+    return running[i + 1] != running[i]
+
+
+def working_days_between(earlier: date, later: date) -> int:
+    """Working days after *earlier* up to and including *later* (negative when reversed).
+
+    This is the count that "within N working days of X" compares with N.
+    """
+    _, running = _calendar()
+    return running[_index(later) + 1] - running[_index(earlier) + 1]
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The *count*-th working day after *day* (before it when *count* is negative).
+
+    ``add_working_days(d, 0)`` is *d* itself.
+    """
+    if count == 0:
+        return day
+    first, running = _calendar()
+    i = _index(day)
+    # Forward: count on from the working days up to and including *day*; backward: from
+    # those strictly before it. Either way the answer is the first day the running count
+    # reaches the target.
+    target = running[i + 1] + count if count > 0 else running[i] + count + 1
+    if target <= 0 or target > running[-1]:
+        raise DateError(f"{count} working days from {day.isoformat()} is outside the supported calendar")
+    return first + timedelta(days=bisect_left(running, target) - 1)
+
+
+# --- Durations ------------------------------------------------------------------------------
+
+UNITS = ("days", "working_days", "weeks", "months")
+_DURATION = re.compile(r"^\s*(\d+)\s+(days?|working[_ ]days?|weeks?|months?|years?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A timescale as rules state it: ``6 weeks``, ``15 working_days``, ``3 months``."""
+
+    amount: int
+    unit: str
+
+    def __str__(self) -> str:
+        unit = self.unit.replace("_", " ")
+        return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
+
+    def after(self, day: date) -> date:
+        """The last day still within this duration of *day*."""
+        return add_duration(day, self)
+
+    def measure(self, earlier: date, later: date) -> float:
+        """How long from *earlier* to *later* in this duration's unit (for messages)."""
+        if self.unit == "working_days":
+            return float(working_days_between(earlier, later))
+        days = (later - earlier).days
+        if self.unit == "weeks":
+            return days / 7
+        if self.unit == "months":
+            return days / (365.25 / 12)
+        return float(days)
+
+
+def parse_duration(text: str) -> Duration:
+    """Read ``6 weeks``, ``15 working_days``, ``3 months``, ``1 years`` (= 12 months)."""
+    m = _DURATION.match(str(text))
+    if not m:
+        raise DateError(f"{text!r} is not a duration: use e.g. '6 weeks', '15 working_days', '3 months'")
+    amount, unit = int(m[1]), m[2].replace(" ", "_")
+    if not unit.endswith("s"):
+        unit += "s"
+    if unit == "years":
+        return Duration(amount * 12, "months")
+    return Duration(amount, unit)
+
+
+def add_duration(day: date, duration: Duration) -> date:
+    """The date *duration* after *day*: calendar months by ``relativedelta``."""
+    if duration.unit == "working_days":
+        return add_working_days(day, duration.amount)
+    if duration.unit == "weeks":
+        return day + timedelta(weeks=duration.amount)
+    if duration.unit == "days":
+        return day + timedelta(days=duration.amount)
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(months=duration.amount)
+
+
+# --- Display --------------------------------------------------------------------------------
+
+
+def format_day(day: date) -> str:
+    """``15 Sep 2021``."""
+    return f"{day.day} {MONTH_ABBR[day.month - 1]} {day.year}"
+
+
+def format_range(r: DateRange) -> str:
+    """Show a range with its precision: ``15 Sep 2021``, ``~Sep 2021``, ``~1-10 Feb 2022``."""
+    s, e = r.start, r.end
+    if s == e:
+        return format_day(s)
+    whole_months = s.day == 1 and e.day == calendar.monthrange(e.year, e.month)[1]
+    if whole_months and s.month == 1 and e.month == 12 and s.year == e.year:
+        return f"~{s.year}"
+    if whole_months and (s.year, s.month) == (e.year, e.month):
+        return f"~{MONTH_ABBR[s.month - 1]} {s.year}"
+    if whole_months and s.year == e.year:
+        return f"~{MONTH_ABBR[s.month - 1]}-{MONTH_ABBR[e.month - 1]} {s.year}"
+    if (s.year, s.month) == (e.year, e.month):
+        return f"~{s.day}-{e.day} {MONTH_ABBR[s.month - 1]} {s.year}"
+    if s.year == e.year:
+        return f"~{s.day} {MONTH_ABBR[s.month - 1]}-{format_day(e)}"
+    return f"~{format_day(s)}-{format_day(e)}"

@@ -1,0 +1,194 @@
+"""The guidance library: every rule, its parameters, citation and plain-English summary.
+
+The library ships as ``guidance.toml`` in the package. A database carries a copy in its
+``guidance`` table (made at ``init``) and local overrides in its ``policy`` table; the rule
+engine uses the package library overlaid with both, so a council's edits win.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+SHAPES = ("interval", "deadline", "review_chain", "worker_change", "precondition")
+STATUSES = ("statutory", "statutory_guidance", "local_policy", "ombudsman_expectation", "national_measure")
+STATUS_LABELS = {
+    "statutory": "statutory duty",
+    "statutory_guidance": "statutory guidance",
+    "local_policy": "local policy",
+    "ombudsman_expectation": "Ombudsman expectation",
+    "national_measure": "national measure",
+}
+
+
+class GuidanceError(ValueError):
+    """A rule or policy value that cannot be used; one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    shape: str
+    status: str
+    confidence: str
+    summary: str
+    citation: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status.replace("_", " "))
+
+    @property
+    def citation_text(self) -> str:
+        parts = [str(self.citation.get(k, "")).strip() for k in ("instrument", "provision")]
+        text = ", ".join(p for p in parts if p)
+        year = self.citation.get("year")
+        if year and str(year) not in text:
+            text = f"{text} ({year})" if text else str(year)
+        return text
+
+    @property
+    def label(self) -> str:
+        return str(self.params.get("label") or self.title)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "shape": self.shape,
+            "status": self.status,
+            "confidence": self.confidence,
+            "summary": self.summary,
+            "citation": dict(self.citation),
+            "params": dict(self.params),
+        }
+
+
+def _rule_from_mapping(data: dict[str, Any]) -> Rule:
+    return Rule(
+        id=str(data["id"]),
+        title=str(data.get("title", data["id"])),
+        shape=str(data["shape"]),
+        status=str(data.get("status", "")),
+        confidence=str(data.get("confidence", "")),
+        summary=" ".join(str(data.get("summary", "")).split()),
+        citation=dict(data.get("citation", {})),
+        params=dict(data.get("params", {})),
+    )
+
+
+@lru_cache(maxsize=1)
+def _package_library() -> tuple[Rule, ...]:
+    import tomllib
+    from importlib.resources import files
+
+    data = tomllib.loads(files("caseline").joinpath("guidance.toml").read_text(encoding="utf-8"))
+    return tuple(_rule_from_mapping(entry) for entry in data.get("rule", []))
+
+
+def load_library() -> list[Rule]:
+    """The rules as shipped with this version of caseline."""
+    return list(_package_library())
+
+
+def library_for(conn: sqlite3.Connection | None, council: str | None = None) -> dict[str, Rule]:
+    """The rules in force for a database (and a council): package, then DB copy, then policy."""
+    rules = {rule.id: rule for rule in _package_library()}
+    if conn is None:
+        return rules
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "guidance" in tables:
+        for row in conn.execute("SELECT id, title, shape, status, confidence, summary, citation, params FROM guidance"):
+            try:
+                stored = _rule_from_mapping(
+                    {
+                        "id": row[0],
+                        "title": row[1],
+                        "shape": row[2],
+                        "status": row[3],
+                        "confidence": row[4],
+                        "summary": row[5],
+                        "citation": json.loads(row[6] or "{}"),
+                        "params": json.loads(row[7] or "{}"),
+                    }
+                )
+            except (ValueError, KeyError):
+                continue
+            if stored.shape in SHAPES:
+                rules[stored.id] = stored
+    if "policy" in tables:
+        overrides: dict[str, dict[str, Any]] = {}
+        # A council's own row beats the all-councils row ('' sorts first).
+        for rule_id, row_council, param, value in conn.execute(
+            "SELECT rule_id, council, param, value FROM policy ORDER BY council"
+        ):
+            if row_council and row_council != (council or ""):
+                continue
+            try:
+                overrides.setdefault(rule_id, {})[param] = json.loads(value)
+            except ValueError:
+                overrides.setdefault(rule_id, {})[param] = value
+        for rule_id, params in overrides.items():
+            if rule_id in rules:
+                rule = rules[rule_id]
+                rules[rule_id] = replace(rule, params={**rule.params, **params})
+    return rules
+
+
+def coerce_policy_value(rule: Rule, param: str, raw: str) -> Any:
+    """Check a ``policy set`` value against the parameter it replaces and return it typed.
+
+    Raises:
+        GuidanceError: unknown parameter or a value of the wrong type.
+    """
+    from caseline.dates import DateError, parse_duration
+
+    if param not in rule.params:
+        known = ", ".join(sorted(rule.params)) or "none"
+        raise GuidanceError(f"rule {rule.id!r} has no parameter {param!r}; its parameters are: {known}")
+    current = rule.params[param]
+    if isinstance(current, bool):
+        if raw.lower() in ("true", "yes", "1"):
+            return True
+        if raw.lower() in ("false", "no", "0"):
+            return False
+        raise GuidanceError(f"{rule.id}.{param} must be true or false, not {raw!r}")
+    if isinstance(current, int):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise GuidanceError(f"{rule.id}.{param} must be a whole number, not {raw!r}") from None
+        if value < 1:
+            raise GuidanceError(f"{rule.id}.{param} must be at least 1, not {value}")
+        return value
+    if isinstance(current, list):
+        items = [item.strip() for item in raw.split(",") if item.strip()]
+        if not items:
+            raise GuidanceError(f"{rule.id}.{param} needs a comma-separated list of event kinds")
+        return items
+    if isinstance(current, str) and _looks_like_duration(current):
+        try:
+            duration = parse_duration(raw)
+        except DateError as exc:
+            raise GuidanceError(f"{rule.id}.{param}: {exc}") from None
+        if duration.amount < 1:
+            raise GuidanceError(f"{rule.id}.{param} must be at least 1 {duration.unit}")
+        return f"{duration.amount} {duration.unit}"
+    if isinstance(current, str):
+        return raw
+    raise GuidanceError(f"{rule.id}.{param} cannot be set from the command line")
+
+
+def _looks_like_duration(text: str) -> bool:
+    from caseline.dates import DateError, parse_duration
+
+    try:
+        parse_duration(text)
+    except DateError:
+        return False
+    return True
