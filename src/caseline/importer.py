@@ -115,8 +115,11 @@ class _EventValidator:
             if self.create_cases:
                 self.known_cases.add(case_id)
                 self.result.cases_created.append(case_id)
+                # Inside the import's transaction: gone again if the import fails.
+                self.conn.execute("INSERT OR IGNORE INTO cases (id, title) VALUES (?, ?)", (case_id, case_id))
             else:
                 self.missing_cases.setdefault(case_id, where)
+                return None  # reported once per case by finish()
 
         event_id: int | None = None
         raw_id = values.get("id", "").strip()
@@ -221,10 +224,6 @@ class _EventValidator:
                 "case_id",
                 f"no case {case_id!r} in the database (import its case JSON first, or use --create-cases)",
             )
-        if self.ids_seen:
-            existing = _existing_ids(self.conn, self.ids_seen)
-            for event_id in sorted(existing)[:MAX_PROBLEMS]:
-                self.problems.add("import", "id", f"event id {event_id} is already in the database")
 
 
 def _existing_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> set[int]:
@@ -458,13 +457,14 @@ def import_files(
                 _import_csv(conn, path, text, validator, problems, result, progress, bytes_done)
             bytes_done += len(text)
         validator.finish()
-        for created in result.cases_created:
-            conn.execute("INSERT OR IGNORE INTO cases (id, title) VALUES (?, ?)", (created, created))
         problems.raise_if_any()  # rolls the transaction back
     return result
 
 
 def _flush(conn: sqlite3.Connection, batch: list[tuple], problems: _Problems, result: ImportResult) -> None:
+    given = [row[0] for row in batch if row[0] is not None]
+    for event_id in sorted(_existing_ids(conn, given)) if given else ():
+        problems.add("import", "id", f"event id {event_id} is already in the database")
     if batch and not problems:
         conn.executemany(INSERT_EVENT, batch)
         result.events += len(batch)

@@ -281,7 +281,7 @@ def interval_rule(rule: Rule, case: _Case) -> list[Flag]:
             # Visits before the record starts are unknown: measure from its first day.
             earlier = [v for v in inside if v.dates.end < case.records_from]
             anchor = earlier[-1] if earlier else _Synthetic(case.records_from, "records_from")
-            limit = every
+            limit = _limit_at(opened, anchor, every, phases)
             inside = [v for v in inside if v.dates.end >= case.records_from]
         for visit in inside:
             flags.extend(_gap(rule, case, anchor, visit, limit, label, status))
@@ -367,13 +367,22 @@ def deadline_rule(rule: Rule, case: _Case) -> list[Flag]:
 
 
 def _pair_each(triggers, responses):
-    unused = list(responses)
+    """Each trigger takes the first unused response that can follow it (complaint stages).
+
+    Triggers come in date order, so the first eligible response only moves forward: one
+    pointer over the responses (ordered by their latest date) does the pairing in one pass.
+    """
+    by_end = sorted(responses, key=lambda r: (r.dates.end, r.dates.start, r.id))
     pairs = []
+    index = 0
     for trigger in triggers:
-        match = next((r for r in unused if r.dates.end >= trigger.dates.start), None)
-        if match is not None:
-            unused.remove(match)
-        pairs.append((trigger, match))
+        while index < len(by_end) and by_end[index].dates.end < trigger.dates.start:
+            index += 1
+        if index < len(by_end):
+            pairs.append((trigger, by_end[index]))
+            index += 1
+        else:
+            pairs.append((trigger, None))
     return pairs
 
 
@@ -573,14 +582,13 @@ def _family_told(rule: Rule, case: _Case, changes) -> list[Flag]:
         return []
     flags = []
     by_actor = any(i.actor for i in informed)
+    told_by = _first_after_index(informed, by_actor)
     for index, (_, new) in enumerate(changes):
         next_change = changes[index + 1][1] if index + 1 < len(changes) else None
-        candidates = [i for i in informed if i.dates.end >= new.dates.start]
-        if by_actor and any(i.actor == new.actor for i in candidates):
-            candidates = [i for i in candidates if i.actor == new.actor]
-        elif next_change is not None:
-            candidates = [i for i in candidates if i.dates.start <= next_change.dates.end]
-        told = candidates[0] if candidates else None
+        told = told_by(new)
+        if told is not None and not (by_actor and told.actor == new.actor) and next_change is not None \
+                and told.dates.start > next_change.dates.end:
+            told = None  # told of someone else, after the next change
         who = case.name(new.actor)
         if told is not None:
             definite, possible = _breach(new, told, within)
@@ -595,8 +603,7 @@ def _family_told(rule: Rule, case: _Case, changes) -> list[Flag]:
                                    f"{new.id}:{told.id}"))
             continue
         due = _due_range(new.dates, within)
-        stop = case.as_of if next_change is None else max(case.as_of, next_change.dates.start)
-        stop = min(stop, case.as_of)
+        stop = case.as_of
         if stop > due.start:
             message = (
                 f"No record that the family was told of the new worker ({who}, {_when(new.dates)}) "
@@ -605,6 +612,40 @@ def _family_told(rule: Rule, case: _Case, changes) -> list[Flag]:
             flags.append(_flag(rule, "family_not_told", "attention", stop > due.end, new.dates.start, stop,
                                due.end, [new], message, f"{new.id}:none"))
     return flags
+
+
+def _first_after_index(informed: list[EventLike], by_actor: bool):
+    """A lookup: the first informed event that may follow a change, preferring one whose
+    actor is the new worker. Bisection keeps it fast on long chronologies."""
+    from bisect import bisect_left
+
+    def table(events):
+        ordered = sorted(events, key=lambda e: (e.dates.end, e.dates.start, e.id))
+        return [e.dates.end for e in ordered], ordered
+
+    # An event naming a worker tells of that worker only; one naming nobody may tell of any.
+    anyone = table([e for e in informed if not e.actor])
+    per_actor: dict[str, tuple[list[date], list[EventLike]]] = {}
+    if by_actor:
+        grouped: dict[str, list[EventLike]] = {}
+        for event in informed:
+            if event.actor:
+                grouped.setdefault(event.actor, []).append(event)
+        per_actor = {actor: table(events) for actor, events in grouped.items()}
+
+    def first(ends_events, day: date) -> EventLike | None:
+        ends, events = ends_events
+        i = bisect_left(ends, day)
+        return events[i] if i < len(events) else None
+
+    def lookup(change: EventLike) -> EventLike | None:
+        if change.actor in per_actor:
+            found = first(per_actor[change.actor], change.dates.start)
+            if found is not None:
+                return found
+        return first(anyone, change.dates.start)
+
+    return lookup
 
 
 def _stability(rule: Rule, case: _Case, kinds: Sequence[str]) -> list[Flag]:
