@@ -1,0 +1,178 @@
+"""The caseline Textual application.
+
+The app owns the database connection (read-only when asked) and two injectable sources:
+
+* ``flag_provider(conn, case_id) -> list[Flag]`` — defaults to
+  :func:`caseline.analysis.case_flags`; tests and benchmarks pass their own.
+* ``rules_provider(conn, council) -> {rule_id: Rule}`` — defaults to
+  :func:`caseline.guidance.library_for`.
+
+Both run in thread workers on a connection of their own, so the UI never waits for them.
+The app never writes to the database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.theme import Theme
+
+from caseline.guidance import Rule
+from caseline.rules.flags import Flag
+from caseline.store import list_cases, open_database
+from caseline.tui.commands import CaselineCommands
+
+FlagProvider = Callable[[sqlite3.Connection, str], list[Flag]]
+RulesProvider = Callable[[sqlite3.Connection, "str | None"], dict[str, Rule]]
+
+HIGH_CONTRAST = Theme(
+    name="caseline-high-contrast",
+    primary="#00FFFF",
+    secondary="#FFFFFF",
+    accent="#FFFF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#000000",
+    boost="#333333",
+    warning="#FFD700",
+    error="#FF5555",
+    success="#00FF00",
+    dark=True,
+    variables={"text-muted": "#E0E0E0", "footer-key-foreground": "#FFFF00"},
+)
+
+
+def default_flag_provider(conn: sqlite3.Connection, case_id: str) -> list[Flag]:
+    from caseline.analysis import case_flags
+
+    return case_flags(conn, case_id)
+
+
+def default_rules_provider(conn: sqlite3.Connection, council: str | None) -> dict[str, Rule]:
+    from caseline.guidance import library_for
+
+    return library_for(conn, council)
+
+
+class CaselineApp(App[None]):
+    """Explore a case chronology: picker, lanes, timeline, guidance.
+
+    Args:
+        db_path: the database file.
+        case_id: open this case at once (else the picker, or the only case).
+        read_only: open the database read-only.
+        flag_provider: where flags come from (default: the rule engine).
+        rules_provider: where rule texts come from (default: the guidance library).
+        today: the date used where "now" matters (fixed in tests).
+        high_contrast: start in the high-contrast theme.
+    """
+
+    CSS_PATH = "caseline.tcss"
+    TITLE = "caseline"
+    COMMANDS = App.COMMANDS | {CaselineCommands}
+    BINDINGS = [
+        Binding("f1", "show_help", "Help", show=False, id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        case_id: str | None = None,
+        read_only: bool = False,
+        flag_provider: FlagProvider | None = None,
+        today: date | None = None,
+        high_contrast: bool = False,
+        rules_provider: RulesProvider | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.read_only = read_only
+        self.initial_case = case_id
+        self.flag_provider = flag_provider or default_flag_provider
+        self.rules_provider = rules_provider or default_rules_provider
+        self.today = today
+        self.conn = open_database(self.db_path, read_only=read_only)
+        self.register_theme(HIGH_CONTRAST)
+        self._normal_theme = "textual-dark"
+        self.high_contrast = high_contrast
+        if high_contrast:
+            self.theme = HIGH_CONTRAST.name
+
+    # Data access for workers -----------------------------------------------------------------
+
+    def worker_connection(self) -> sqlite3.Connection:
+        """A read-only connection for a thread worker (the UI thread keeps ``self.conn``)."""
+        try:
+            return open_database(self.db_path, read_only=True)
+        except Exception:
+            return self.conn
+
+    def compute_flags(self, case_id: str) -> list[Flag]:
+        """Run the flag provider on a connection of its own (call from a worker thread)."""
+        conn = self.worker_connection()
+        try:
+            return list(self.flag_provider(conn, case_id))
+        finally:
+            if conn is not self.conn:
+                conn.close()
+
+    def load_rules(self, council: str | None) -> dict[str, Rule]:
+        """The guidance library for a council; empty when it cannot be read (shown as such)."""
+        conn = self.worker_connection()
+        try:
+            return dict(self.rules_provider(conn, council))
+        except Exception:
+            return {}
+        finally:
+            if conn is not self.conn:
+                conn.close()
+
+    # Screens ---------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from caseline.tui.picker import PickerScreen
+
+        if self.initial_case is not None:
+            self.open_case(self.initial_case)
+            return
+        cases = list_cases(self.conn)
+        if len(cases) == 1:
+            self.open_case(cases[0].id)
+        else:
+            self.push_screen(PickerScreen(cases))
+
+    def open_case(self, case_id: str) -> None:
+        from caseline.tui.case_screen import CaseScreen
+
+        self.push_screen(CaseScreen(case_id))
+
+    def leave_case(self) -> None:
+        """Back to the picker when there is one, else quit."""
+        from caseline.tui.picker import PickerScreen
+
+        if len(self.screen_stack) > 2 and isinstance(self.screen_stack[-2], PickerScreen):
+            self.pop_screen()
+        else:
+            self.exit()
+
+    def action_show_help(self) -> None:
+        from caseline.tui.case_screen import CaseScreen
+        from caseline.tui.help import HelpScreen
+
+        if isinstance(self.screen, CaseScreen):
+            self.screen.action_show_help()
+        else:
+            self.push_screen(HelpScreen([("Keys", list(self.screen.BINDINGS)), ("App", list(self.BINDINGS))]))
+
+    def action_toggle_high_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self.theme = HIGH_CONTRAST.name if self.high_contrast else self._normal_theme
+
+    def on_unmount(self) -> None:
+        self.conn.close()

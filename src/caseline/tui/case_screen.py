@@ -1,0 +1,492 @@
+"""The case screen: lanes on top, the timeline, the guidance panel, and the keys that drive them.
+
+Events paint at once from the ordered id/date arrays; flags come from a thread worker and are
+merged in when ready (the status line says "computing flags…" until then). Searches run in a
+thread worker too, on their own read-only connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from bisect import bisect_left, bisect_right
+from datetime import date
+from functools import partial
+
+from rich.text import Text
+from textual import on, work
+from textual.worker import get_current_worker
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from caseline.dates import DateRange
+from caseline.guidance import Rule
+from caseline.rules.flags import Flag
+from caseline.sanitize import clean
+from caseline.store import chronology_end, get_case, get_events, list_people
+from caseline.timeline import (
+    SYMBOLS,
+    EventFilter,
+    EventPages,
+    RowModel,
+    anchor_dates,
+    build_lanes,
+    load_lane_rows,
+    load_order,
+    search_positions,
+)
+from caseline.tui.commands import CaselineCommands
+from caseline.tui.dialogs import FilterScreen, GotoDateScreen, SearchBar
+from caseline.tui.guidance_panel import GuidancePanel, event_text, flag_text
+from caseline.tui.help import HelpScreen
+from caseline.tui.lanes import LanesView
+from caseline.tui.timeline_view import TimelineView
+
+#: Above this many matches rows are not underlined (the set would cost memory, not time).
+MAX_HIGHLIGHTED_MATCHES = 100_000
+#: Below this many events, search runs on every keystroke; above it, after a short pause.
+SEARCH_AS_YOU_TYPE_LIMIT = 50_000
+SEARCH_DEBOUNCE_SECONDS = 0.35
+
+
+class CaseScreen(Screen[None]):
+    """One case: lanes, timeline and guidance.
+
+    Args:
+        case_id: the case to show.
+    """
+
+    COMMANDS = {CaselineCommands}
+
+    BINDINGS = [
+        Binding("n", "next_flag", "Next flag", id="case.next-flag"),
+        Binding("N", "previous_flag", "Prev flag", key_display="N", id="case.previous-flag"),
+        Binding("b", "toggle_breaches", "Breaches", id="case.breaches-only"),
+        Binding("enter", "follow", "Follow", id="case.follow"),
+        Binding("e", "cycle_events", "Flag events", id="case.cycle-events"),
+        Binding("slash", "search", "Search", key_display="/", id="case.search"),
+        Binding("f", "filter", "Filter", id="case.filter"),
+        Binding("g", "goto_date", "Go to date", id="case.goto-date"),
+        Binding("z", "zoom_in", "Zoom+", id="case.zoom-in"),
+        Binding("Z", "zoom_out", "Zoom-", key_display="Z", id="case.zoom-out"),
+        Binding("p", "toggle_panel", "Panel", id="case.toggle-panel"),
+        Binding("question_mark", "show_help", "Help", key_display="?", id="case.help"),
+        Binding("q,escape", "back", "Back", id="case.back"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        app = self.app
+        self.conn = app.conn
+        self.case_id = case_id
+        self.case = get_case(self.conn, case_id)
+        self.people = {person.id: person for person in list_people(self.conn, case_id)}
+        self.flags: list[Flag] = []
+        self.flags_ready = False
+        self.flag_error: str | None = None
+        self.rules: dict[str, Rule] = {}
+        self.anchors: dict[int, int] = {}
+        self.event_filter = EventFilter()
+        self.breaches_only = False
+        self.following: tuple[Flag, int] | None = None
+        self.search_text = ""
+        self.matches: list[int] = []
+        self._search_timer = None
+        self.ids, self.starts = load_order(self.conn, case_id)
+        self.all_event_count = len(self.ids)
+        self.model = RowModel(self.ids, self.starts)
+        self.pages = EventPages(self.conn, self.ids)
+        # Lanes need a scan of their own: they start empty and fill in with the flags, so the
+        # timeline paints as soon as the ordered index is read.
+        self.lane_rows: list[tuple] = []
+        today = app.today or date.today()
+        self.first_day = self.starts[0] if len(self.starts) else today.toordinal()
+        self.last_day = max(self.first_day, self.starts[-1] if len(self.starts) else today.toordinal())
+        lanes = build_lanes([], [], self.people, self.first_day, self.last_day)
+        self.timeline = TimelineView(self.model, self.pages, self.people, id="timeline")
+        self.lanes = LanesView(lanes, id="lanes")
+        self.panel = GuidancePanel(id="guidance")
+
+    # Layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="case-header"):
+            title = f"{clean(self.case.id)} — {clean(self.case.title)}"
+            if self.case.council:
+                title += f" · {clean(self.case.council)}"
+            yield Static(Text(title), id="case-title")
+            yield Static(Text(""), id="case-status")
+        yield self.lanes
+        with Horizontal(id="case-body"):
+            yield self.timeline
+            yield self.panel
+        yield SearchBar(id="search-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SearchBar).display = False
+        self._layout_for(self.app.size.width, self.app.size.height)
+        self.timeline.focus()
+        self.lanes.cursor_day = self.model.day_of_row(0) if len(self.model) else self.first_day
+        self._update_status()
+        self._update_panel()
+        self.load_flags()
+
+    def on_resize(self, event) -> None:
+        self._layout_for(event.size.width, event.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        """Narrow the panel on small terminals and give the timeline the height."""
+        self.set_class(width < 110, "-narrow")
+        self.set_class(height < 32, "-short")
+
+    # Flags -----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="flags")
+    def load_flags(self) -> None:
+        """Compute flags (and load the guidance library) off the UI thread."""
+        app = self.app
+        conn = app.worker_connection()
+        try:
+            lane_rows = load_lane_rows(conn, self.case_id)
+            end = chronology_end(conn, self.case_id)
+            app.call_from_thread(self._lanes_ready, lane_rows, end)
+            try:
+                flags = list(app.compute_flags(self.case_id))
+                rules = app.load_rules(self.case.council or None)
+                anchors = anchor_dates(conn, {event_id for flag in flags for event_id in flag.events})
+            except Exception as exc:  # shown, not raised: the timeline stays usable without flags
+                app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
+                return
+        finally:
+            if conn is not app.conn:
+                conn.close()
+        app.call_from_thread(self._flags_ready, flags, rules, anchors)
+
+    def _lanes_ready(self, lane_rows: list[tuple], end: date | None) -> None:
+        self.lane_rows = lane_rows
+        if end is not None:
+            self.last_day = max(self.first_day, end.toordinal())
+        self.lanes.set_lanes(build_lanes(lane_rows, self.flags, self.people, self.first_day, self.last_day))
+
+    def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int]) -> None:
+        self.flags, self.rules, self.anchors = flags, rules, anchors
+        self.flags_ready = True
+        self.lanes.set_lanes(build_lanes(self.lane_rows, flags, self.people, self.first_day, self.last_day))
+        if self.event_filter.severities:
+            self._reload_events()
+        else:
+            self._rebuild_model()
+        self._update_status()
+
+    def _flags_failed(self, message: str) -> None:
+        self.flags_ready = True
+        self.flag_error = message
+        self._update_status()
+
+    def _shown_flags(self) -> list[Flag]:
+        return [flag for flag in self.flags if self.event_filter.keeps_flag(flag)]
+
+    def _flag_event_ids(self) -> set[int]:
+        return {event_id for flag in self._shown_flags() for event_id in flag.events}
+
+    def _rebuild_model(self) -> None:
+        """Merge the flags in again, keeping the selected event (or day) under the cursor."""
+        current = self.model.row(self.timeline.cursor_row) if len(self.model) else None
+        self.model = RowModel(self.ids, self.starts, self._shown_flags(), self.anchors)
+        self.pages = EventPages(self.conn, self.ids) if self.pages.ids is not self.ids else self.pages
+        keep_day = current.day if current is not None else None
+        self.timeline.set_model(self.model, self.pages, keep_day=keep_day)
+        if current is not None and current.event_id is not None:
+            row = self.model.row_for_event(current.event_id, current.day)
+            if row is not None:
+                self.timeline.cursor_row = row
+        self.matches = []
+        self.timeline.set_matches(frozenset())
+
+    def _reload_events(self) -> None:
+        self.ids, self.starts = load_order(self.conn, self.case_id, self.event_filter, self._flag_event_ids())
+        self.pages = EventPages(self.conn, self.ids)
+        self._rebuild_model()
+
+    # Status and panel ------------------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        parts = []
+        shown = self.model.event_count
+        if shown != self.all_event_count:
+            parts.append(f"{shown:,} of {self.all_event_count:,} events")
+        else:
+            parts.append(f"{shown:,} events")
+        if self.flag_error:
+            parts.append("flags unavailable")
+        elif not self.flags_ready:
+            parts.append("⟳ computing flags…")
+        else:
+            counts = {severity: 0 for severity in SYMBOLS}
+            for flag in self.flags:
+                counts[flag.severity] = counts.get(flag.severity, 0) + 1
+            summary = " ".join(f"{counts[s]}{SYMBOLS[s]}" for s in SYMBOLS)
+            parts.append(f"{len(self.flags)} flags {summary}")
+        if self.breaches_only:
+            parts.append("n/N: breaches only")
+        if self.event_filter.active:
+            parts.append("filter: " + self.event_filter.describe())
+        if self.app.read_only:
+            parts.append("read-only")
+        self.query_one("#case-status", Static).update(Text(" · ".join(parts)))
+
+    @property
+    def status_text(self) -> str:
+        content = self.query_one("#case-status", Static).content
+        return content.plain if isinstance(content, Text) else str(content)
+
+    def _update_panel(self) -> None:
+        if not len(self.model):
+            self.panel.show(Text("No rows to show." + (" Clear the filter (f) to see more." if self.event_filter.active else "")))
+            return
+        row = self.model.row(self.timeline.cursor_row)
+        if row.flag is not None:
+            events = get_events(self.conn, row.flag.events)
+            ordered = [events[i] for i in row.flag.events if i in events]
+            following = self.following[1] if self.following and self.following[0].key == row.flag.key else None
+            self.panel.show(flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following))
+            return
+        event = self.pages.event_at(row.position) if row.position is not None else None
+        if event is None:
+            self.panel.show(Text("(event not found)"))
+            return
+        text = Text()
+        if self.following is not None:
+            flag, index = self.following
+            if flag.events and flag.events[index % len(flag.events)] == event.id:
+                text.append(f"Event {index + 1} of {len(flag.events)} behind the flag (e: next)\n\n", "italic dim")
+        text.append_text(event_text(event, self.model.flags_by_event.get(event.id, []), self.people))
+        self.panel.show(text)
+
+    @on(TimelineView.CursorMoved)
+    def cursor_moved(self, message: TimelineView.CursorMoved) -> None:
+        if len(self.model):
+            self.lanes.cursor_day = self.model.day_of_row(message.row)
+        self._update_panel()
+
+    @on(LanesView.DayClicked)
+    def lanes_clicked(self, message: LanesView.DayClicked) -> None:
+        self.timeline.cursor_row = self.model.row_for_day(message.day)
+        self.timeline.focus()
+
+    # Actions ---------------------------------------------------------------------------------
+
+    def _go(self, row: int | None, missing: str) -> None:
+        if row is None:
+            self.notify(missing, timeout=3)
+        else:
+            self.timeline.cursor_row = row
+
+    def action_next_flag(self) -> None:
+        if not self.flags_ready:
+            self.notify("Flags are still being computed", timeout=2)
+            return
+        self._go(self.model.next_flag_row(self.timeline.cursor_row, self.breaches_only), "No later flag")
+
+    def action_previous_flag(self) -> None:
+        if not self.flags_ready:
+            self.notify("Flags are still being computed", timeout=2)
+            return
+        self._go(self.model.previous_flag_row(self.timeline.cursor_row, self.breaches_only), "No earlier flag")
+
+    def action_toggle_breaches(self) -> None:
+        self.breaches_only = not self.breaches_only
+        self._update_status()
+
+    def _jump_to_event(self, event_id: int) -> None:
+        row = self.model.row_for_event(event_id, self.anchors.get(event_id))
+        self._go(row, "That event is not shown (clear the filter with f)")
+
+    def action_follow(self) -> None:
+        """Enter: from a flag row to its first event; from an event to the first flag on it."""
+        if not len(self.model):
+            return
+        row = self.model.row(self.timeline.cursor_row)
+        if row.flag is not None:
+            if not row.flag.events:
+                self.notify("This flag rests on no single event", timeout=3)
+                return
+            self.following = (row.flag, 0)
+            self._jump_to_event(row.flag.events[0])
+            self._update_panel()
+            return
+        flags = self.model.flags_by_event.get(row.event_id or -1, [])
+        if flags:
+            self.following = None
+            self._go(self.model.row_for_flag(flags[0]), "That flag is not shown")
+        else:
+            self.notify("No flag rests on this event", timeout=2)
+
+    def action_cycle_events(self) -> None:
+        """``e``: step through the events the current (or followed) flag rests on."""
+        if not len(self.model):
+            return
+        row = self.model.row(self.timeline.cursor_row)
+        if row.flag is not None:
+            self.action_follow()
+            return
+        if self.following is None:
+            self.notify("Select a flag row first (n), then e steps through its events", timeout=3)
+            return
+        flag, index = self.following
+        index = (index + 1) % len(flag.events)
+        self.following = (flag, index)
+        self._jump_to_event(flag.events[index])
+        self._update_panel()
+
+    def action_zoom_in(self) -> None:
+        self.lanes.zoom += 1
+
+    def action_zoom_out(self) -> None:
+        self.lanes.zoom -= 1
+
+    def action_toggle_panel(self) -> None:
+        self.panel.display = not self.panel.display
+
+    def action_show_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.help_groups()))
+
+    def help_groups(self):
+        return [
+            ("Case", list(self.BINDINGS)),
+            ("Timeline", list(TimelineView.BINDINGS)),
+            ("Search bar", list(SearchBar.BINDINGS)),
+            ("App", [Binding("ctrl+p", "command_palette", "Commands", id="app.palette"), *self.app.BINDINGS]),
+        ]
+
+    def palette_bindings(self) -> list[Binding]:
+        return [b for b in self.BINDINGS if isinstance(b, Binding) and b.action not in ("back",)]
+
+    def action_back(self) -> None:
+        self.app.leave_case()
+
+    # Go to date ------------------------------------------------------------------------------
+
+    def action_goto_date(self) -> None:
+        self.app.push_screen(GotoDateScreen(), self._goto_chosen)
+
+    def _goto_chosen(self, when: DateRange | None) -> None:
+        if when is not None and len(self.model):
+            self.timeline.cursor_row = self.model.row_for_day(when.start.toordinal())
+        self.timeline.focus()
+
+    # Filter ----------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        kinds = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT kind FROM events WHERE case_id = ? ORDER BY kind", (self.case_id,))]
+        actors = []
+        for (actor,) in self.conn.execute(
+            "SELECT DISTINCT actor FROM events WHERE case_id = ? AND coalesce(actor, '') != '' ORDER BY actor",
+            (self.case_id,),
+        ):
+            label = self.people[actor].name if actor in self.people else actor
+            actors.append((actor, label))
+        self.app.push_screen(FilterScreen(kinds, actors, self.event_filter), self.apply_filter)
+
+    def apply_filter(self, chosen: EventFilter | None) -> None:
+        """Show only what *chosen* keeps (``None``: the dialog was cancelled)."""
+        if chosen is None:
+            self.timeline.focus()
+            return
+        self.event_filter = chosen
+        self._reload_events()
+        self._update_status()
+        self._update_panel()
+        self.timeline.focus()
+
+    def action_clear_filter(self) -> None:
+        self.apply_filter(EventFilter())
+
+    # Search ----------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        bar = self.query_one(SearchBar)
+        bar.display = True
+        bar.query_one("#search-input").focus()
+
+    @on(SearchBar.Changed)
+    def search_changed(self, message: SearchBar.Changed) -> None:
+        self.search_text = message.text
+        bar = self.query_one(SearchBar)
+        if not message.text.strip():
+            self.matches = []
+            self.timeline.set_matches(frozenset())
+            bar.query_one("#search-count").update("")
+            return
+        bar.set_count(None, 0, searching=True)
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        start = partial(self.run_search, message.text, self.model, self.event_filter, self._flag_event_ids())
+        if self.model.event_count < SEARCH_AS_YOU_TYPE_LIMIT:
+            start()
+        else:
+            # Big cases: wait for a pause in the typing rather than scan once per keystroke.
+            self._search_timer = self.set_timer(SEARCH_DEBOUNCE_SECONDS, start)
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, text: str, model: RowModel, event_filter: EventFilter, flag_event_ids: set[int]) -> None:
+        worker = get_current_worker()
+        conn = self.app.worker_connection()
+        own = conn is not self.app.conn
+        if own:
+            # A newer search cancels this worker; this stops SQLite mid-scan too.
+            conn.set_progress_handler(lambda: 1 if worker.is_cancelled else 0, 100_000)
+        try:
+            positions = search_positions(conn, self.case_id, text, event_filter, flag_event_ids,
+                                         should_stop=lambda: worker.is_cancelled)
+        except sqlite3.OperationalError:
+            return  # interrupted by the progress handler: a newer search is running
+        finally:
+            if own:
+                conn.close()
+        if worker.is_cancelled:
+            return
+        rows = sorted([model.row_of_position(p) for p in positions] + model.rows_of_flags_matching(text))
+        self.app.call_from_thread(self._search_done, text, model, rows)
+
+    def _search_done(self, text: str, model: RowModel, rows: list[int]) -> None:
+        if text != self.search_text or model is not self.model:
+            return  # a newer search or a new model: this answer is stale
+        self.matches = rows
+        self.timeline.set_matches(frozenset(rows) if len(rows) <= MAX_HIGHLIGHTED_MATCHES else frozenset())
+        if rows:
+            cursor = self.timeline.cursor_row
+            k = bisect_left(rows, cursor)
+            self.timeline.cursor_row = rows[k] if k < len(rows) else rows[0]
+        self._show_match_count()
+
+    def _show_match_count(self) -> None:
+        cursor = self.timeline.cursor_row
+        k = bisect_left(self.matches, cursor)
+        current = k + 1 if k < len(self.matches) and self.matches[k] == cursor else None
+        self.query_one(SearchBar).set_count(current, len(self.matches))
+
+    @on(SearchBar.Step)
+    def search_step(self, message: SearchBar.Step) -> None:
+        if not self.matches:
+            return
+        cursor = self.timeline.cursor_row
+        if message.forward:
+            k = bisect_right(self.matches, cursor)
+            target = self.matches[k] if k < len(self.matches) else self.matches[0]
+        else:
+            k = bisect_left(self.matches, cursor)
+            target = self.matches[k - 1] if k > 0 else self.matches[-1]
+        self.timeline.cursor_row = target
+        self._show_match_count()
+
+    @on(SearchBar.Closed)
+    def search_closed(self) -> None:
+        bar = self.query_one(SearchBar)
+        bar.display = False
+        self.timeline.set_matches(frozenset())
+        self.timeline.focus()

@@ -1,0 +1,81 @@
+"""The case picker: one row per case (a DataTable is fine: databases hold few cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from caseline.sanitize import clean
+from caseline.store import CaseInfo
+
+
+class PickerScreen(Screen[None]):
+    """Choose a case; the flag counts fill in as a background worker computes them."""
+
+    BINDINGS = [
+        Binding("enter", "open_case", "Open case", id="picker.open"),
+        Binding("q", "app.quit", "Quit", id="picker.quit"),
+        Binding("escape", "app.quit", "Quit", show=False, id="picker.escape"),
+        Binding("question_mark", "app.show_help", "Help", key_display="?", id="picker.help"),
+    ]
+
+    def __init__(self, cases: Sequence[CaseInfo]) -> None:
+        super().__init__()
+        self.cases = list(cases)
+        self.flag_counts: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"caseline — {len(self.cases)} cases in this database; enter opens one"), id="picker-title")
+        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="picker-table")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(Text("Case"), key="id")
+        table.add_column(Text("Title"), key="title")
+        table.add_column(Text("Council"), key="council")
+        table.add_column(Text("Events", justify="right"), key="events")
+        table.add_column(Text("Flags", justify="right"), key="flags")
+        for case in self.cases:
+            table.add_row(
+                Text(clean(case.id)),
+                Text(clean(case.title)),
+                Text(clean(case.council)),
+                Text(f"{case.event_count:,}", justify="right"),
+                Text("…", justify="right", style="dim"),
+                key=case.id,
+            )
+        table.focus()
+        self.count_flags()
+
+    @work(thread=True, exclusive=True, group="picker-flags")
+    def count_flags(self) -> None:
+        """Compute each case's flags off the UI thread and fill in the counts."""
+        for case in self.cases:
+            try:
+                count = len(self.app.compute_flags(case.id))
+                cell = Text(str(count), justify="right")
+            except Exception:  # the engine failing must not stop the picker
+                count, cell = -1, Text("?", justify="right", style="dim")
+            self.app.call_from_thread(self._set_count, case.id, count, cell)
+
+    def _set_count(self, case_id: str, count: int, cell: Text) -> None:
+        self.flag_counts[case_id] = count
+        self.query_one(DataTable).update_cell(case_id, "flags", cell)
+
+    @on(DataTable.RowSelected)
+    def selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_case(str(event.row_key.value))
+
+    def action_open_case(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            self.app.open_case(str(key.value))

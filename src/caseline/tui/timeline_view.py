@@ -1,0 +1,323 @@
+"""The timeline: a Line API ``ScrollView`` that renders only the rows on screen.
+
+Like Toolong's log view: ``virtual_size`` is the number of rows, :meth:`render_line` maps a
+screen line to a row, events are fetched a page at a time by id (:class:`EventPages`), and
+rendered rows are kept in an LRU cache of ``Strip`` objects keyed on the row and its state.
+There is never one widget per row, so a million events scroll like ten.
+
+All text from the database goes through :func:`caseline.sanitize.clean` and into
+``rich.text.Text`` as plain strings: it can never be read as markup or terminal control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from caseline.dates import DateRange, format_day, format_range
+from caseline.sanitize import clean
+from caseline.store import Person
+from caseline.timeline import EventPages, Row, RowModel, age_text, child_for_event, severity_symbol
+
+SEVERITY_WORD = {"breach": "BREACH", "attention": "ATTENTION", "info": "INFO"}
+FLAG_KIND_LABEL = {
+    "gap": "gap",
+    "deadline": "deadline missed",
+    "review": "review not held",
+    "worker_change": "worker change",
+    "worker_stability": "worker stability",
+    "family_not_told": "family not told",
+    "precondition": "precondition",
+    "coverage": "not recorded",
+}
+
+
+def flag_date_text(row: Row) -> str:
+    """The date column of a flag row: the span of a gap, or when something was due."""
+    flag = row.flag
+    assert flag is not None
+    if flag.due is not None and flag.kind != "gap":
+        return f"due {format_day(flag.due)}"
+    return format_range(DateRange(flag.start, max(flag.start, flag.end)))
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut *text* to *width* cells with an ellipsis, then pad (the columns are fixed)."""
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
+    """Every event of a case, and the flag rows merged among them, one line each."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="timeline.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="timeline.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="timeline.page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="timeline.page-down"),
+        Binding("home", "first", "First row", show=False, id="timeline.first"),
+        Binding("end", "last", "Last row", show=False, id="timeline.last"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "timeline--cursor",
+        "timeline--date",
+        "timeline--age",
+        "timeline--kind",
+        "timeline--actor",
+        "timeline--worker",
+        "timeline--breach",
+        "timeline--attention",
+        "timeline--info",
+        "timeline--possible",
+        "timeline--flag-row",
+        "timeline--match",
+        "timeline--missing",
+    }
+
+    DEFAULT_CSS = """
+    TimelineView { background: $surface; }
+    TimelineView > .timeline--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    TimelineView:focus > .timeline--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    TimelineView > .timeline--date { color: $text-muted; }
+    TimelineView > .timeline--age { color: $text-muted; }
+    TimelineView > .timeline--kind { color: $text-secondary; }
+    TimelineView > .timeline--actor { color: $text-muted; }
+    TimelineView > .timeline--worker { color: $text-accent; text-style: bold; }
+    TimelineView > .timeline--breach { color: $text-error; text-style: bold; }
+    TimelineView > .timeline--attention { color: $text-warning; text-style: bold; }
+    TimelineView > .timeline--info { color: $text-primary; }
+    TimelineView > .timeline--possible { text-style: italic; }
+    TimelineView > .timeline--flag-row { background: $boost; }
+    TimelineView > .timeline--match { text-style: underline; }
+    TimelineView > .timeline--missing { color: $text-disabled; }
+    """
+
+    cursor_row: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class CursorMoved(Message):
+        """The selected row changed."""
+
+        def __init__(self, row: int) -> None:
+            self.row = row
+            super().__init__()
+
+    def __init__(
+        self,
+        model: RowModel,
+        pages: EventPages,
+        people: Mapping[str, Person],
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self.pages = pages
+        self.people = dict(people)
+        self.children_by_id = {p.id: p for p in self.people.values() if p.role == "child"}
+        self.match_rows: frozenset[int] = frozenset()
+        self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self.renders = 0  # rows rendered (not served from cache): for tests and benchmarks
+
+    # Model -----------------------------------------------------------------------------------
+
+    def set_model(self, model: RowModel, pages: EventPages, keep_day: int | None = None) -> None:
+        """Show a new row model (flags arrived, or a filter changed), keeping the place."""
+        self.model = model
+        self.pages = pages
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(model))
+        if len(model) == 0:
+            target = 0
+        elif keep_day is not None:
+            target = model.row_for_day(keep_day)
+        else:
+            target = min(self.cursor_row, len(model) - 1)
+        self.cursor_row = target
+        self.refresh()
+
+    def set_matches(self, rows: frozenset[int]) -> None:
+        self.match_rows = rows
+        self._cache.clear()
+        self.refresh()
+
+    def on_mount(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.model))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(event.size.width, len(self.model))
+
+    def notify_style_update(self) -> None:
+        # Theme changes restyle component classes: drop strips rendered with the old colours.
+        self._cache.clear()
+        super().notify_style_update()
+
+    # Cursor ----------------------------------------------------------------------------------
+
+    def validate_cursor_row(self, row: int) -> int:
+        return max(0, min(row, len(self.model) - 1)) if len(self.model) else 0
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.CursorMoved(new))
+
+    def _scroll_to_cursor(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        top = round(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_page_up(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        self.cursor_row -= height
+        self.scroll_to(y=max(0, self.scroll_y - height), animate=False, immediate=True)
+
+    def action_page_down(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        self.cursor_row += height
+        self.scroll_to(y=self.scroll_y + height, animate=False, immediate=True)
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = len(self.model) - 1
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = round(self.scroll_y) + offset.y
+        if 0 <= row < len(self.model):
+            self.cursor_row = row
+        self.focus()
+
+    # Rendering -------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = round(self.scroll_y) + y
+        if row >= len(self.model) or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        key = (row, width, row == self.cursor_row, row in self.match_rows)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(row, width)
+            self._cache[key] = strip
+        return strip
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def _columns(self, width: int) -> tuple[int, int, int, int]:
+        """Widths of date, age, kind and actor columns; the summary takes the rest."""
+        if width >= 110:
+            return 22, 6, 20, 18
+        if width >= 80:
+            return 20, 5, 16, 12
+        if width >= 56:
+            return 18, 0, 14, 0
+        return 13, 0, 0, 0
+
+    def row_text(self, row_index: int, width: int) -> Text:
+        """The plain-string Text for one row (public so tests can read rows directly)."""
+        row = self.model.row(row_index)
+        date_w, age_w, kind_w, actor_w = self._columns(width)
+        text = Text(no_wrap=True, overflow="crop", end="")
+        if row.flag is not None:
+            flag = row.flag
+            severity_style = self._style(f"timeline--{flag.severity}")
+            if flag.certainty == "possible":
+                severity_style += self._style("timeline--possible")
+            text.append(severity_symbol(flag.severity, flag.certainty), severity_style)
+            text.append(_fit(flag_date_text(row), date_w) + " ", self._style("timeline--date"))
+            if age_w:
+                text.append(" " * (age_w + 1))
+            if kind_w:
+                text.append(_fit(FLAG_KIND_LABEL.get(flag.kind, flag.kind), kind_w) + " ", severity_style)
+            text.append(clean(flag.message), severity_style)
+            # Only the background: the severity colours above must survive.
+            text.stylize(Style(bgcolor=self.get_component_rich_style("timeline--flag-row").bgcolor))
+            return text
+        event = self.pages.event_at(row.position) if row.position is not None else None
+        if event is None:
+            text.append("  " + _fit("(missing)", width - 2), self._style("timeline--missing"))
+            return text
+        is_worker = event.kind == "worker_allocated"
+        if row.marks:
+            worst = min(row.marks, key=lambda f: ("breach", "attention", "info").index(f.severity)
+                        if f.severity in ("breach", "attention", "info") else 9)
+            text.append("⇄ " if is_worker else severity_symbol(worst.severity, worst.certainty),
+                        self._style(f"timeline--{worst.severity}") + self._style("timeline--worker"))
+        elif is_worker:
+            text.append("⇄ ", self._style("timeline--worker"))
+        else:
+            text.append("  ")
+        text.append(_fit(format_range(event.dates), date_w) + " ", self._style("timeline--date"))
+        if age_w:
+            child = child_for_event(event, self.children_by_id)
+            age = age_text(child.born, event.dates) if child is not None and child.born is not None else ""
+            text.append(_fit(age, age_w) + " ", self._style("timeline--age"))
+        kind_style = self._style("timeline--worker" if is_worker else "timeline--kind")
+        if kind_w:
+            text.append(_fit(clean(event.kind).replace("_", " "), kind_w) + " ", kind_style)
+        if actor_w:
+            actor = self.people[event.actor].name if event.actor in self.people else event.actor
+            text.append(_fit(clean(actor), actor_w) + " ", self._style("timeline--actor"))
+        text.append(clean(event.summary))
+        return text
+
+    def _render_row(self, row_index: int, width: int) -> Strip:
+        self.renders += 1
+        text = self.row_text(row_index, width)
+        if row_index in self.match_rows:
+            text.stylize(self._style("timeline--match"))
+        base = self.rich_style
+        if row_index == self.cursor_row:
+            cursor = self.get_component_rich_style("timeline--cursor")
+            # Like a DataTable cursor, over the row's own colours, except the severity symbol.
+            text.stylize(cursor, 2)
+            text.stylize(Style(bgcolor=cursor.bgcolor), 0, 2)
+            base = base + cursor
+        segments = list(text.render(self.app.console, end=""))
+        return Strip(segments).apply_style(base).adjust_cell_length(width, base)
+
+    def plain_line(self, row_index: int, width: int | None = None) -> str:
+        """The row as plain text (tests and accessibility)."""
+        return self.row_text(row_index, width or self.scrollable_content_region.width or 120).plain
+
+
+def today_ordinal(today: date | None) -> int:
+    return (today or date.today()).toordinal()

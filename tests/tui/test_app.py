@@ -1,0 +1,423 @@
+"""Pilot tests: every key path, asserting on app state and rendered text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from textual.widgets import DataTable, Input, Select
+
+from caseline.sanitize import clean
+from caseline.timeline import EventFilter
+
+from .conftest import GAP, INJECT, INJECTION_PAYLOADS, KENT, LEICS, make_app
+
+SIZE = (160, 48)
+
+
+async def ready(app, pilot):
+    """Wait until flags (thread worker) have been merged in."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """Everything on screen as plain text (the compositor's lines)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def current(app):
+    screen = app.screen
+    return screen.model.row(screen.timeline.cursor_row)
+
+
+def test_importing_the_package_does_not_import_textual():
+    code = "import caseline.tui, sys; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+async def test_single_case_opens_directly_and_flags_arrive(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert screen.case_id == LEICS
+        await ready(app, pilot)
+        assert screen.flags_ready
+        assert "8 flags" in screen.status_text
+        assert len(screen.model) == 18 + 5
+
+
+async def test_computing_indicator_while_flags_are_pending(leics_db):
+    import threading
+
+    gate = threading.Event()
+
+    def slow_flags(conn, case_id):
+        gate.wait(5)
+        return [GAP]
+
+    app = make_app(leics_db, flag_provider=slow_flags)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "computing flags" in app.screen.status_text
+        assert len(app.screen.model) == 18  # events painted before flags
+        gate.set()
+        await ready(app, pilot)
+        assert "1 flags" in app.screen.status_text
+
+
+async def test_flag_provider_failure_is_shown_not_raised(leics_db):
+    def broken(conn, case_id):
+        raise RuntimeError("engine exploded")
+
+    app = make_app(leics_db, flag_provider=broken)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        assert "flags unavailable" in app.screen.status_text
+
+
+async def test_moving_and_paging(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        timeline = app.screen.timeline
+        await pilot.press("down", "j", "j")
+        assert timeline.cursor_row == 3
+        await pilot.press("k")
+        assert timeline.cursor_row == 2
+        await pilot.press("end")
+        assert timeline.cursor_row == len(app.screen.model) - 1
+        await pilot.press("home")
+        assert timeline.cursor_row == 0
+        await pilot.press("pagedown")
+        assert timeline.cursor_row == len(app.screen.model) - 1  # the case is shorter than a page
+        await pilot.press("pageup")
+        assert timeline.cursor_row == 0
+        await pilot.press("up")
+        assert timeline.cursor_row == 0
+
+
+async def test_next_and_previous_flag_and_breaches_only(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("n")
+        assert current(app).flag.kind == "coverage"
+        await pilot.press("n")
+        assert current(app).flag == GAP
+        assert "No CIN visit for 10-12 weeks" in app.screen.panel.plain
+        await pilot.press("N")
+        assert current(app).flag.kind == "coverage"
+        await pilot.press("home", "b", "n")
+        assert current(app).flag == GAP
+        await pilot.press("n")
+        assert current(app).flag.kind == "deadline"
+        assert "breaches only" in app.screen.status_text
+
+
+async def test_guidance_panel_for_a_gap_row(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("n", "n")
+        panel = app.screen.panel.plain
+        assert "Breach · definite" in panel
+        assert "Child in need visits" in panel
+        assert "LOCAL POLICY" in panel
+        assert "Leicestershire children's social care procedures" in panel
+        assert "every six weeks" in panel
+        assert "The allocated worker visits the children" in panel
+        # The timeline row carries the symbol and the message.
+        line = app.screen.timeline.plain_line(app.screen.timeline.cursor_row)
+        assert line.startswith("✖ ") and "10-12 weeks" in line
+
+
+async def test_enter_on_flag_jumps_to_its_events_and_e_cycles(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("n", "n", "enter")
+        assert current(app).event_id == 4
+        assert "Event 1 of 2 behind the flag" in app.screen.panel.plain
+        await pilot.press("e")
+        assert current(app).event_id == 7
+        await pilot.press("e")
+        assert current(app).event_id == 4
+        await pilot.press("enter")  # from an event back to the flag resting on it
+        assert current(app).flag == GAP
+
+
+async def test_event_panel_shows_detail_source_and_flags(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("g")
+        await pilot.press(*"15 Sep 2021", "enter")
+        await pilot.pause()
+        row = current(app)
+        assert row.event_id == 7 or row.day >= date(2021, 9, 15).toordinal()
+        await pilot.press("home")
+        for _ in range(4):
+            await pilot.press("j")
+        assert current(app).event_id == 4
+        panel = app.screen.panel.plain
+        assert "mid-September 2021" in panel
+        assert "last CIN visit before the gap" in panel
+        assert "L04" in panel and "paras 23, 47" in panel
+        assert "No CIN visit for 10-12 weeks" in panel  # the flag resting on it
+
+
+async def test_go_to_date_accepts_forms_and_shows_errors(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        for typed, expected_event in (("2022-02", 13), ("15 Feb 2022", 14), ("2021-12-20", 11)):
+            await pilot.press("g")
+            await pilot.press(*typed, "enter")
+            await pilot.pause()
+            assert current(app).event_id == expected_event, typed
+        # A missed deadline due on 7 Mar 2022 comes before the late-March events.
+        await pilot.press("g", *"Mar 2022", "enter")
+        await pilot.pause()
+        assert current(app).flag.kind == "deadline"
+        await pilot.press("g")
+        await pilot.press(*"next tuesday", "enter")
+        await pilot.pause()
+        error = app.screen.query_one("#goto-error").content
+        assert "is not a date" in str(error)
+        await pilot.press("escape")
+        assert app.screen.case_id == LEICS
+
+
+async def test_search_counts_and_steps(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        await pilot.press("slash", *"strategy")
+        await ready(app, pilot)
+        assert len(screen.matches) == 3
+        assert str(screen.query_one("#search-count").content) == "1/3 matches"
+        assert current(app).event_id == 9
+        await pilot.press("enter")
+        assert current(app).event_id == 12
+        assert str(screen.query_one("#search-count").content) == "2/3 matches"
+        await pilot.press("up")
+        assert current(app).event_id == 9
+        await pilot.press("up")  # wraps to the last match
+        assert current(app).event_id == 14
+        await pilot.press("escape")
+        assert not screen.query_one("#search-bar").display
+        assert screen.timeline.has_focus
+        assert screen.case_id == LEICS  # escape closed the search, not the case
+
+
+async def test_search_finds_flag_messages(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash", *"10-12 weeks")
+        await ready(app, pilot)
+        assert current(app).flag == GAP
+        await pilot.press("backspace", *"zzz-nothing")
+        await ready(app, pilot)
+        assert str(app.screen.query_one("#search-count").content) == "no matches"
+
+
+async def test_filter_dialog_by_kind_then_clear(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#filter-kind", Select).value = "cin_visit"
+        await pilot.click("#filter-apply")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.event_filter == EventFilter(kinds=frozenset({"cin_visit"}))
+        events = [screen.model.row(r).event_id for r in range(len(screen.model)) if not screen.model.row(r).is_flag]
+        assert events == [4, 7, 11]
+        assert "3 of 18 events" in screen.status_text and "kind=cin_visit" in screen.status_text
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.click("#filter-clear")
+        await pilot.pause()
+        assert not app.screen.event_filter.active
+        assert app.screen.model.event_count == 18
+
+
+async def test_filter_by_severity_keeps_breaches_and_their_events(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        app.screen.apply_filter(EventFilter(severities=frozenset({"breach"})))
+        await pilot.pause()
+        model = app.screen.model
+        assert {model.row(r).flag.severity for r in model.flag_rows} == {"breach"}
+        assert sorted(model.row(r).event_id for r in range(len(model)) if not model.row(r).is_flag) == [4, 7, 13, 17]
+
+
+async def test_zoom_changes_the_lanes_span(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        lanes = app.screen.lanes
+        whole = lanes.span
+        await pilot.press("z")
+        year = lanes.span
+        assert year[1] - year[0] + 1 == 366 < whole[1] - whole[0]
+        await pilot.press("z", "z", "z")
+        assert lanes.zoom_name == "month"
+        await pilot.press("Z", "Z", "Z", "Z")
+        assert lanes.span == whole
+
+
+async def test_click_on_lanes_moves_the_cursor(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        lanes = app.screen.lanes
+        # Click near the right end of the "Worker" lane: the cursor goes to 2022.
+        await pilot.click("#lanes", offset=(lanes.size.width - 3, 1))
+        await pilot.pause()
+        assert date.fromordinal(current(app).day).year == 2022
+
+
+async def test_click_on_a_row_selects_it(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.click("#timeline", offset=(10, 5))
+        assert app.screen.timeline.cursor_row == 5
+
+
+async def test_help_lists_bindings_and_closes(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for words in ("Next flag", "case.next-flag", "Go to date", "timeline.page-down", "Next match", "Commands"):
+            assert words in text
+        await pilot.press("escape")
+        assert app.screen.case_id == LEICS
+
+
+async def test_command_palette_runs_case_actions(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"next flag")
+        await pilot.pause(0.3)  # the palette searches on a timer
+        await pilot.press("enter")
+        await ready(app, pilot)
+        assert current(app).flag is not None
+
+
+async def test_high_contrast_toggle(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await app.run_action("toggle_high_contrast")
+        assert app.theme == "caseline-high-contrast"
+        await app.run_action("toggle_high_contrast")
+        assert app.theme != "caseline-high-contrast"
+
+
+async def test_picker_opens_a_case_and_escape_goes_back(multi_db):
+    app = make_app(multi_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 3
+        assert app.screen.flag_counts[LEICS] == 8 and app.screen.flag_counts[KENT] == 0
+        # Cases are listed by id: inject-demo, kent-demo, leics-demo.
+        await pilot.press("down", "down", "enter")
+        await ready(app, pilot)
+        assert app.screen.case_id == LEICS
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table is app.screen.query_one(DataTable)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_q_on_a_single_case_quits(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_injection_payloads_are_shown_literally(multi_db):
+    app = make_app(multi_db, case_id=INJECT)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        timeline = app.screen.timeline
+        lines = [timeline.plain_line(r) for r in range(len(app.screen.model))]
+        assert "[red]x[/]" in lines[0]
+        assert "[link=file:///etc/passwd]y[/]" in lines[1]
+        assert "beforeafter" in lines[2]
+        assert "bellhere" in lines[3]
+        assert "linktext" in lines[4]
+        assert "[bold]SW[/bold]" in lines[0]
+        for line in lines:
+            assert "\x1b" not in line and "\x07" not in line
+        text = screen_text(app)
+        assert "[red]x[/]" in text and "[link=file:///etc/passwd]y[/]" in text
+        assert "[b]Injected[/b] title" in text
+        # No segment carries a hyperlink or a style that markup would have produced.
+        for y in range(timeline.size.height):
+            for segment in timeline.render_line(y):
+                assert segment.style is None or not segment.style.link
+        await pilot.press("j")
+        panel = app.screen.panel.plain
+        assert "[link=file:///etc/passwd]y[/]" in panel and "\x1b" not in panel
+
+
+def test_clean_payloads():
+    assert clean(INJECTION_PAYLOADS[0]) == "[red]x[/]"
+    assert clean("a\x1b[2Jb") == "ab"
+    assert clean("\x1b]8;;http://x\x1b\\y\x1b]8;;\x1b\\") == "y"
+    assert clean("bell\x07") == "bell"
+    assert clean("x\x9b31my") == "xy"
+    assert clean("a\nb\tc") == "a b c"
+    assert clean("a\nb\x1b[1m", one_line=False) == "a\nb"
+    assert clean("\u202eevil") == "evil"
+    assert clean(None) == ""
+
+
+async def test_read_only_database_is_opened_read_only(leics_db):
+    app = make_app(leics_db, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        assert "read-only" in app.screen.status_text
+        with pytest.raises(Exception):
+            app.conn.execute("INSERT INTO cases (id, title) VALUES ('x', 'y')")
+
+
+async def test_small_terminal_still_usable(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        assert screen.has_class("-narrow") and screen.has_class("-short")
+        assert screen.panel.outer_size.width == 30
+        assert screen.timeline.size.height >= 8
+        await pilot.press("n", "n")
+        assert current(app).flag == GAP
+        assert "✖" in screen_text(app)
+        await pilot.press("p")
+        assert not screen.panel.display
+        assert screen.timeline.size.width == 80

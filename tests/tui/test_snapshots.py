@@ -1,0 +1,59 @@
+"""Pictures of the TUI (pytest-textual-snapshot): fixed data, fixed clock, no cursor blink.
+
+Update with ``pytest tests/tui --snapshot-update`` and look at every changed SVG before keeping it.
+"""
+
+from __future__ import annotations
+
+from .conftest import make_app
+
+SIZE = (160, 48)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def steps(*keys: str):
+    """A ``run_before`` that waits for flags, presses *keys*, and waits again."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
+
+
+def test_case_picker(snap_compare, multi_db):
+    """Three cases; flag counts filled in by the background worker."""
+    assert snap_compare(make_app(multi_db), terminal_size=SIZE, run_before=steps())
+
+
+def test_gap_row_selected_with_guidance(snap_compare, leics_db):
+    """The Leicestershire-like case with the 11-week CIN gap row selected and explained."""
+    assert snap_compare(make_app(leics_db), terminal_size=SIZE, run_before=steps("n", "n"))
+
+
+def test_lanes_zoomed_to_2021_2022(snap_compare, leics_db):
+    """Go to December 2021 and zoom the lanes to a year around it."""
+    assert snap_compare(make_app(leics_db), terminal_size=SIZE, run_before=steps("g", *"2021-12", "enter", "z"))
+
+
+def test_help_screen(snap_compare, leics_db):
+    assert snap_compare(make_app(leics_db), terminal_size=SIZE, run_before=steps("question_mark"))
+
+
+def test_monochrome(snap_compare, leics_db, monkeypatch):
+    """NO_COLOR: severity must still read from the symbols (✖ ▲ ● and ? for possible)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(make_app(leics_db), terminal_size=SIZE, run_before=steps("n", "n"))
+
+
+def test_small_terminal(snap_compare, leics_db):
+    """80x24: narrower panel, shorter lanes, the gap row still readable."""
+    assert snap_compare(make_app(leics_db), terminal_size=(80, 24), run_before=steps("n", "n"))

@@ -1,0 +1,201 @@
+"""The UI-free row and lane models in caseline.timeline."""
+
+from __future__ import annotations
+
+from array import array
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseline.dates import DateRange
+from caseline.rules.flags import Flag
+from caseline.store import open_database
+from caseline.timeline import (
+    EventFilter,
+    EventPages,
+    RowModel,
+    age_text,
+    anchor_dates,
+    build_lanes,
+    column_of,
+    date_of_column,
+    load_lane_rows,
+    load_order,
+    project_bars,
+    project_counts,
+    search_positions,
+    severity_symbol,
+    zoom_span,
+)
+
+from .conftest import GAP, LEICS, LEICS_FLAGS
+
+
+def d(text: str) -> int:
+    return date.fromisoformat(text).toordinal()
+
+
+def flag(kind, start, end=None, due=None, events=(), severity="breach", key=None, certainty="definite"):
+    return Flag(key or f"{kind}:{start}", kind, "r", severity, certainty, date.fromisoformat(start),
+                date.fromisoformat(end or start), date.fromisoformat(due) if due else None, tuple(events), kind)
+
+
+def test_load_order_gives_parallel_sorted_arrays(leics_db):
+    conn = open_database(leics_db, read_only=True)
+    ids, starts = load_order(conn, LEICS)
+    assert list(ids)[:4] == [1, 2, 3, 4]
+    assert len(ids) == len(starts) == 18
+    assert list(starts) == sorted(starts)
+    assert starts[3] == d("2021-09-11")
+
+
+def test_filter_by_kind_and_severity(leics_db):
+    conn = open_database(leics_db, read_only=True)
+    ids, _ = load_order(conn, LEICS, EventFilter(kinds=frozenset({"cin_visit"})))
+    assert list(ids) == [4, 7, 11]
+    ids, _ = load_order(conn, LEICS, EventFilter(severities=frozenset({"breach"})), flag_event_ids={4, 7})
+    assert list(ids) == [4, 7]
+    ids, _ = load_order(conn, LEICS, EventFilter(severities=frozenset({"breach"})), flag_event_ids=set())
+    assert list(ids) == []
+
+
+def test_gap_row_goes_after_the_event_it_starts_from(leics_db):
+    conn = open_database(leics_db, read_only=True)
+    ids, starts = load_order(conn, LEICS)
+    anchors = anchor_dates(conn, {e for f in LEICS_FLAGS for e in f.events})
+    model = RowModel(ids, starts, LEICS_FLAGS, anchors)
+    visit_row = model.row_for_event(4, anchors[4])
+    gap = model.row(visit_row + 1)
+    assert gap.flag == GAP
+    # Worker changes mark their event rows instead of adding rows.
+    worker_b = model.row(model.row_for_event(10, anchors[10]))
+    assert [m.key for m in worker_b.marks] == ["worker_change:10"]
+    # Every event is still there, in order, plus the 5 flag rows.
+    assert len(model) == 18 + 5
+    assert [model.row(r).event_id for r in range(len(model)) if not model.row(r).is_flag] == list(ids)
+
+
+def test_due_kinds_are_placed_at_their_due_date():
+    ids = array("q", [1, 2, 3])
+    starts = array("l", [d("2020-01-01"), d("2020-02-01"), d("2020-03-01")])
+    model = RowModel(ids, starts, [flag("deadline", "2020-01-05", "2020-02-20", due="2020-02-10", events=(1,))])
+    assert [model.row(r).event_id for r in range(4)] == [1, 2, None, 3]
+    assert model.row_for_day(d("2020-02-05")) == 2  # the phantom row, not event 3
+    assert model.row_for_day(d("2020-02-15")) == 3
+    assert model.row_for_day(d("2030-01-01")) == 3
+
+
+def test_flag_navigation_and_breaches_only():
+    ids = array("q", range(1, 11))
+    starts = array("l", [d("2020-01-01") + 10 * i for i in range(10)])
+    flags = [
+        flag("deadline", "2020-01-05", due="2020-01-15", severity="attention", key="a"),
+        flag("deadline", "2020-02-05", due="2020-02-25", severity="breach", key="b"),
+    ]
+    model = RowModel(ids, starts, flags)
+    first = model.next_flag_row(-1)
+    assert model.row(first).flag.key == "a"
+    second = model.next_flag_row(first)
+    assert model.row(second).flag.key == "b"
+    assert model.next_flag_row(second) is None
+    assert model.previous_flag_row(second) == first
+    assert model.next_flag_row(-1, breaches_only=True) == second
+
+
+@given(
+    st.lists(st.integers(0, 400), min_size=0, max_size=60),
+    st.lists(st.tuples(st.integers(0, 420), st.sampled_from(["gap", "deadline", "coverage"])), max_size=10),
+)
+def test_row_mapping_is_a_bijection(days, flag_specs):
+    days.sort()
+    base = d("2020-01-01")
+    ids = array("q", range(1, len(days) + 1))
+    starts = array("l", [base + x for x in days])
+    flags = [
+        flag(kind, date.fromordinal(base + x).isoformat(), due=date.fromordinal(base + x).isoformat(),
+             events=(1,) if ids and kind == "gap" else (), key=f"k{i}")
+        for i, (x, kind) in enumerate(flag_specs)
+    ]
+    model = RowModel(ids, starts, flags, {1: starts[0]} if ids else {})
+    rows = [model.row(r) for r in range(len(model))]
+    assert [r.event_id for r in rows if not r.is_flag] == list(ids)
+    assert sum(r.is_flag for r in rows) == len(flags)
+    for pos in range(len(ids)):
+        assert model.row(model.row_of_position(pos)).position == pos
+
+
+def test_event_pages_fetch_a_page_at_a_time(leics_db):
+    conn = open_database(leics_db, read_only=True)
+    ids, _ = load_order(conn, LEICS)
+    pages = EventPages(conn, ids, page_size=5, max_pages=2)
+    assert pages.event_at(0).id == 1
+    assert pages.event_at(4).id == 5
+    assert pages.fetches == 1
+    assert pages.event_at(17).id == 18
+    assert pages.fetches == 2
+
+
+def test_search_positions_match_the_timeline_order(leics_db):
+    conn = open_database(leics_db, read_only=True)
+    ids, _ = load_order(conn, LEICS)
+    found = search_positions(conn, LEICS, "STRATEGY")
+    assert [ids[p] for p in found] == [9, 12, 14]  # 14: "14 days after the strategy discussion"
+    assert list(search_positions(conn, LEICS, "100%_")) == []
+
+
+def test_age_text_shows_imprecision():
+    born = DateRange(date(2010, 5, 1), date(2010, 5, 31))
+    assert age_text(born, DateRange.on(date(2021, 9, 15))) == "11y"
+    assert age_text(born, DateRange(date(2021, 5, 1), date(2021, 5, 31))) == "10-11y"
+    assert age_text(born, DateRange.on(date(2010, 12, 1))) == "7m"
+    assert age_text(born, DateRange.on(date(2009, 1, 1))) == ""
+
+
+def test_severity_symbols_survive_monochrome():
+    assert severity_symbol("breach") == "✖ "
+    assert severity_symbol("attention", "possible") == "▲?"
+    assert severity_symbol("info") == "● "
+
+
+def test_lanes_workers_statuses_visits_flags(leics_db):
+    conn = open_database(leics_db, read_only=True)
+    rows = load_lane_rows(conn, LEICS)
+    lanes = build_lanes(rows, LEICS_FLAGS, None, d("2019-01-01"), d("2022-03-31"))
+    by_name = {lane.name: lane for lane in lanes.lanes}
+    workers = by_name["Worker"].bars
+    assert [b.label for b in workers] == ["SW_LT", "SW_A", "SW_B", "SW_C"]
+    # Each worker runs until the next is allocated.
+    assert workers[0].end == d("2021-10-01") - 1 and workers[-1].end == d("2022-03-31")
+    cin = by_name["CIN"].bars
+    assert (cin[0].start, cin[0].end) == (d("2019-03-01"), d("2022-02-15"))
+    assert by_name["CP"].bars[0].end == d("2022-03-31")  # still open at the end
+    assert list(by_name["Visits"].ticks) == [d("2021-09-11"), d("2021-11-27"), d("2022-01-25")]
+    assert by_name["Flags"].marks[0][1] == "info"
+    assert "Complaint" in by_name
+
+
+def test_lanes_per_child_when_it_fits():
+    rows = [
+        (1, "cin_plan_start", "F", "", d("2020-01-01"), d("2020-01-01")),
+        (2, "cin_visit", "F", "", d("2020-02-01"), d("2020-02-01")),
+        (3, "lac_start", "G", "", d("2020-03-01"), d("2020-03-01")),
+    ]
+    names = [lane.name for lane in build_lanes(rows, [], first=d("2020-01-01"), last=d("2020-12-31")).lanes]
+    assert names == ["CIN F", "Visits F", "LAC G", "Flags"]
+
+
+def test_zoom_span_and_projection():
+    first, last = d("2019-01-01"), d("2022-12-31")
+    assert zoom_span(0, first, last, d("2021-06-01")) == (first, last)
+    start, end = zoom_span(1, first, last, d("2021-06-01"))
+    assert end - start + 1 == 366 and start <= d("2021-06-01") <= end
+    start, end = zoom_span(3, first, last, d("2019-01-02"))
+    assert start == first  # kept inside the case
+    for col in range(80):
+        assert column_of(date_of_column(col, first, last, 80), first, last, 80) == col
+    assert column_of(first - 1, first, last, 80) is None
+    bars = project_bars(build_lanes([], []).lanes[0].bars, first, last, 10)
+    assert bars == [-1] * 10
+    counts = project_counts(array("l", [first, first, last]), first, last, 10)
+    assert counts[0] == 2 and counts[-1] == 1 and sum(counts) == 3
