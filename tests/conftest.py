@@ -1,0 +1,49 @@
+"""Shared fixtures: small databases built the way users build them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from caseline.store import open_database
+
+CSV_HEADER = "case_id,date_start,date_end,kind,actor,summary\n"
+
+
+@pytest.fixture(autouse=True)
+def _private_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep every test away from the real per-user data folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("HOME", str(home))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """An initialised, empty database file."""
+    path = tmp_path / "cases.db"
+    open_database(path, create=True).close()
+    return path
+
+
+@pytest.fixture
+def case_db(db_path: Path) -> Path:
+    """A database holding one case 'c1' with no events."""
+    conn = open_database(db_path)
+    conn.execute("INSERT INTO cases (id, title, council) VALUES ('c1', 'Case one', 'Test council')")
+    conn.close()
+    return db_path
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def file_mode(path: Path) -> int:
+    return os.stat(path).st_mode & 0o777

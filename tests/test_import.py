@@ -1,0 +1,154 @@
+"""Import: every row validated, all or nothing, one clear line per problem."""
+
+import json
+
+import pytest
+
+from caseline.importer import ImportFailed, import_files
+from caseline.store import load_events, open_database
+from conftest import CSV_HEADER, write
+
+
+def _import(db, *files, **options):
+    conn = open_database(db)
+    try:
+        return import_files(conn, files, **options)
+    finally:
+        conn.close()
+
+
+def _count(db):
+    conn = open_database(db, read_only=True)
+    try:
+        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_the_four_required_columns_are_enough(case_db, tmp_path):
+    csv = write(tmp_path / "e.csv", "case_id,date_start,kind,summary\nc1,2021-09,cin_visit,Visit\n")
+    result = _import(case_db, csv)
+    assert result.events == 1
+    conn = open_database(case_db, read_only=True)
+    (event,) = load_events(conn, "c1")
+    assert (event.dates.start.isoformat(), event.dates.end.isoformat()) == ("2021-09-01", "2021-09-30")
+    conn.close()
+
+
+def test_partial_dates_fill_ranges_and_keep_date_text(case_db, tmp_path):
+    csv = write(
+        tmp_path / "e.csv",
+        "case_id,date_start,date_end,date_text,kind,summary\n"
+        "c1,2020-06,2020-08,in the summer of 2020,referral,Asked for help\n"
+        "c1,2021,,,other,Sometime\n",
+    )
+    _import(case_db, csv)
+    conn = open_database(case_db, read_only=True)
+    first, second = load_events(conn, "c1")
+    conn.close()
+    assert first.date_text == "in the summer of 2020"
+    assert (first.dates.start.isoformat(), first.dates.end.isoformat()) == ("2020-06-01", "2020-08-31")
+    assert (second.dates.start.isoformat(), second.dates.end.isoformat()) == ("2021-01-01", "2021-12-31")
+
+
+def test_relative_dates_are_filled_from_their_anchor(case_db, tmp_path):
+    csv = write(
+        tmp_path / "e.csv",
+        "ref,case_id,date_start,date_end,kind,summary,relative_to,offset_days\n"
+        "S,c1,2022-02-01,2022-02-10,strategy_discussion,Second strategy discussion,,\n"
+        "I,c1,,,icpc,Conference,S,14\n",
+    )
+    _import(case_db, csv)
+    conn = open_database(case_db, read_only=True)
+    icpc = [e for e in load_events(conn, "c1") if e.kind == "icpc"][0]
+    conn.close()
+    assert (icpc.dates.start.isoformat(), icpc.dates.end.isoformat()) == ("2022-02-15", "2022-02-24")
+    assert icpc.relative_to == "S" and icpc.offset_days == 14
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("case_id,date_start,kind\nc1,2021-01-01,note\n", "e.csv:1: missing required column(s): summary"),
+        (CSV_HEADER + "c1,15/09/2021,,note,,x\n", "e.csv:2: date_start: '15/09/2021' is not a date"),
+        (CSV_HEADER + "c1,2021-09-15,2021-09-01,note,,x\n", "e.csv:2: date_end: date_end 2021-09-01 is before"),
+        (CSV_HEADER + "c1,2021-09-15,,note,,\n", "e.csv:2: summary: is empty"),
+        (CSV_HEADER + "zz,2021-09-15,,note,,x\n", "e.csv:2: case_id: no case 'zz'"),
+        ("id,case_id,date_start,kind,summary\n1,c1,2021-01-01,note,a\n1,c1,2021-01-02,note,b\n",
+         "e.csv:3: id: 1 appears twice"),
+        ("case_id,date_start,kind,summary,colour\nc1,2021-01-01,note,a,red\n", "unknown column(s): colour"),
+        ("", "e.csv: is empty"),
+        (b"case_id,date_start,kind,summary\nc1,2021-01-01,note,caf\xe9\n", "e.csv:2: is not UTF-8"),
+    ],
+)
+def test_bad_csv_names_file_line_and_field_and_imports_nothing(case_db, tmp_path, content, expected):
+    good = write(tmp_path / "good.csv", CSV_HEADER + "c1,2021-09-15,,cin_visit,,fine\n")
+    bad = write(tmp_path / "e.csv", content)
+    with pytest.raises(ImportFailed) as caught:
+        _import(case_db, good, bad)
+    assert any(expected in line for line in caught.value.problems), caught.value.problems
+    assert _count(case_db) == 0
+
+
+def test_an_id_already_in_the_database_is_refused(case_db, tmp_path):
+    csv = write(tmp_path / "e.csv", "id,case_id,date_start,kind,summary\n7,c1,2021-01-01,note,a\n")
+    _import(case_db, csv)
+    with pytest.raises(ImportFailed, match="already in the database"):
+        _import(case_db, csv)
+    assert _count(case_db) == 1
+
+
+def test_problems_are_capped_but_counted(case_db, tmp_path):
+    rows = "".join(f"c1,bad-{n},,note,,x\n" for n in range(50))
+    csv = write(tmp_path / "e.csv", CSV_HEADER + rows)
+    with pytest.raises(ImportFailed) as caught:
+        _import(case_db, csv)
+    assert len(caught.value.problems) == 20
+    assert caught.value.more == 30
+
+
+def test_unknown_kinds_are_kept_and_reported(case_db, tmp_path):
+    csv = write(tmp_path / "e.csv", CSV_HEADER + "c1,2021-09-15,,home_visit,,x\n")
+    result = _import(case_db, csv)
+    assert result.unknown_kinds == {"home_visit": 1}
+    assert _count(case_db) == 1
+
+
+def test_json_case_with_people_and_events(db_path, tmp_path):
+    data = {
+        "case": {"id": "k1", "title": "Kent", "council": "Kent", "illustrative": False},
+        "people": [{"id": "Y", "name": "Y", "role": "child", "born": "2005"}],
+        "events": [{"date_start": "2020-11", "kind": "lac_start", "summary": "Accommodated under s20"}],
+    }
+    path = write(tmp_path / "case.json", json.dumps(data))
+    result = _import(db_path, path)
+    assert (result.events, result.people) == (1, 1)
+    conn = open_database(db_path, read_only=True)
+    assert conn.execute("SELECT title FROM cases WHERE id='k1'").fetchone()[0] == "Kent"
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ([1, 2, 3], "must be a JSON object"),
+        ({"case": {"id": "k"}, "events": {"a": 1}}, "events: must be a list"),
+        ({"case": {"id": "k"}, "events": [{"kind": "note", "summary": "x"}]}, "events[0]: date_start: is missing"),
+        ({"case": {"id": "k"}, "people": [{"id": "p", "role": "wizard"}]}, "people[0]: role: 'wizard'"),
+        ({"case": {"id": ""}}, "case: id: is empty"),
+    ],
+)
+def test_bad_json_is_refused(db_path, tmp_path, data, expected):
+    path = write(tmp_path / "case.json", json.dumps(data))
+    with pytest.raises(ImportFailed) as caught:
+        _import(db_path, path)
+    assert any(expected in line for line in caught.value.problems), caught.value.problems
+    conn = open_database(db_path, read_only=True)
+    assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+    conn.close()
+
+
+def test_not_json_at_all(db_path, tmp_path):
+    path = write(tmp_path / "case.json", "{nope")
+    with pytest.raises(ImportFailed, match=r"case.json:1: is not valid JSON"):
+        _import(db_path, path)

@@ -1,0 +1,129 @@
+"""Opening, creating, migrating and refusing database files."""
+
+import sqlite3
+
+import pytest
+
+from caseline.store import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    NewerSchemaError,
+    StoreError,
+    migrate_database,
+    open_database,
+    schema_version,
+)
+from conftest import file_mode
+
+
+def test_a_new_database_is_owner_only_and_current(tmp_path):
+    path = tmp_path / "new.db"
+    conn = open_database(path, create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('a', 'A')")
+    assert schema_version(conn) == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert file_mode(path) == 0o600
+
+
+def test_every_documented_column_exists_with_keys_and_defaults(db_path):
+    conn = open_database(db_path)
+    for table, columns in SCHEMA.items():
+        info = {row[1]: row for row in conn.execute(f"PRAGMA table_info({table})")}
+        assert set(info) == set(columns), table
+    fks = {(row[3], row[2]) for row in conn.execute("PRAGMA foreign_key_list(events)")}
+    assert ("case_id", "cases") in fks
+    indexes = {row[1] for row in conn.execute("PRAGMA index_list(events)")}
+    assert "events_case_date" in indexes
+    conn.execute("INSERT INTO cases (id) VALUES ('x')")
+    row = conn.execute("SELECT title, illustrative FROM cases WHERE id = 'x'").fetchone()
+    assert tuple(row) == ("", 0)
+    conn.close()
+
+
+def test_the_guidance_library_is_copied_in(db_path):
+    conn = open_database(db_path)
+    ids = {row[0] for row in conn.execute("SELECT id FROM guidance")}
+    assert {"cin_visits", "lac_reviews", "icpc_timescale"} <= ids
+    conn.close()
+
+
+def test_missing_file_is_refused_without_creating_it(tmp_path):
+    with pytest.raises(StoreError, match="no such file"):
+        open_database(tmp_path / "nope.db")
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_a_non_sqlite_file_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"this is a spreadsheet, honest\n" * 10)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a SQLite database"):
+        open_database(path, create=True)
+    assert path.read_bytes() == before
+    assert not (tmp_path / "notes.db-wal").exists()
+
+
+def test_a_newer_schema_is_refused_untouched(tmp_path):
+    path = tmp_path / "future.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE cases (id TEXT)")
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.commit()
+    raw.close()
+    before = path.read_bytes()
+    with pytest.raises(NewerSchemaError, match="newer caseline"):
+        open_database(path)
+    assert path.read_bytes() == before
+
+
+def test_a_table_made_by_plain_sqlite_utils_is_migrated_keeping_rows(tmp_path):
+    path = tmp_path / "plain.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE events (case_id TEXT, date_start TEXT, kind TEXT, summary TEXT)")
+    raw.execute("INSERT INTO events VALUES ('c', '2021-09-15', 'cin_visit', 'Visit')")
+    raw.commit()
+    raw.close()
+    conn = open_database(path)
+    cols = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    assert set(SCHEMA["events"]) - {"id"} <= cols
+    assert conn.execute("SELECT summary FROM events").fetchone()[0] == "Visit"
+    conn.close()
+
+
+def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    import caseline.store as store
+
+    path = tmp_path / "half.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE keep (x)")
+    raw.commit()
+    raw.close()
+
+    def broken(conn):
+        store._create_table(conn, "cases")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "MIGRATIONS", [broken])
+    conn = store._connect(path, read_only=False)
+    with pytest.raises(RuntimeError):
+        migrate_database(conn)
+    assert schema_version(conn) == 0
+    assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {"keep"}
+    conn.close()
+
+
+def test_read_only_connections_cannot_write(case_db):
+    conn = open_database(case_db, read_only=True)
+    with pytest.raises(sqlite3.OperationalError):
+        conn.execute("INSERT INTO cases (id) VALUES ('y')")
+    conn.close()
+
+
+def test_two_connections_share_the_file(case_db):
+    first = open_database(case_db)
+    second = open_database(case_db)
+    first.execute("INSERT INTO notes (case_id, created, text) VALUES ('c1', '2026-01-01', 'kept')")
+    assert second.execute("SELECT text FROM notes").fetchone()[0] == "kept"
+    first.close()
+    second.close()
