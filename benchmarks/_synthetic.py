@@ -15,11 +15,12 @@ KINDS = ["cin_visit"] * 6 + ["note"] * 10 + ["meeting"] * 2 + ["worker_allocated
 def rows(case_id: str, count: int, seed: int = 7):
     """*count* events from 2000 onwards, a few a week, inside an open CIN plan."""
     rnd = random.Random(seed)
-    day = date(2000, 1, 3)
-    yield [case_id, day.isoformat(), day.isoformat(), "", "cin_plan_start", "W0", "CIN plan agreed", "synthetic"]
+    first = date(2000, 1, 3)
+    span_days = 25 * 365  # a long case: 25 years, however many events
+    yield [case_id, first.isoformat(), first.isoformat(), "", "cin_plan_start", "W0", "CIN plan agreed", "synthetic"]
     workers = 1
     for n in range(1, count):
-        day += timedelta(days=rnd.choice((0, 0, 0, 1, 1, 2)))
+        day = first + timedelta(days=n * span_days // count)
         kind = rnd.choice(KINDS)
         end = day
         text = ""

@@ -254,12 +254,16 @@ def _sample_database() -> Path:
 def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
     """List the flags for one case: gaps, missed deadlines and reviews, worker changes."""
     from caseline.analysis import case_flags
+    from caseline.dates import DateError
 
     when = _parse_as_of(as_of)
     conn = _open(db, read_only=True, migrate=False)
     try:
         _require_case(conn, case_id)
-        flags = case_flags(conn, case_id, as_of=when)
+        try:
+            flags = case_flags(conn, case_id, as_of=when)
+        except DateError as exc:
+            fail(f"case {case_id!r}: {exc}")
     finally:
         conn.close()
     _print_flags(flags, fmt)

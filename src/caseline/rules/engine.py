@@ -329,7 +329,7 @@ def _gap(rule: Rule, case: _Case, earlier: EventLike, later: EventLike, limit: D
         tag = f"{earlier.id}:{later.id}:end"
     else:
         message = (
-            f"No {label} for {span.text()} ({since} to {_when(later.dates)}); "
+            f"No {label} for {span.text()} from {since} to {_when(later.dates)}; "
             f"{_limit_text(rule, limit)}"
         )
         tag = f"{earlier.id}:{later.id}"
@@ -407,7 +407,8 @@ def _pair_last(triggers, responses):
 
 def _late(rule, trigger, response, within, extended, label, trigger_label) -> list[Flag]:
     span = _event_span(trigger, response, within)
-    base = f"{label} {span.text()} after the {trigger_label} ({_when(trigger.dates)} to {_when(response.dates)})"
+    base = (f"{label[:1].upper()}{label[1:]} {span.text()} after the {trigger_label}: "
+            f"{_when(trigger.dates)} to {_when(response.dates)}")
     events = [trigger, response]
     start, end = trigger.dates.start, response.dates.end
     tag = f"{trigger.id}:{response.id}"

@@ -1,0 +1,80 @@
+"""The explorer on a 1,000-event and a 1,000,000-event case, measured in one run.
+
+Run: .venv/bin/python benchmarks/tui_scale.py [--rows N]
+
+For each size: time to first screen (app start until the timeline has painted rows), then
+200 key actions (50 each of move down, page down, next flag, go to date), each followed by
+a repaint. Prints both and the ratios (target <= 1.2 each), and peak memory (target <= 400 MB).
+Actions are called directly rather than through Pilot.press, whose own delay (~0.1 s a key)
+would swamp what is being measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _synthetic import make_case_db, peak_rss_mb  # noqa: E402
+
+
+async def measure(db: Path, case_id: str) -> tuple[float, float]:
+    from caseline.dates import DateRange
+    from caseline.tui.app import CaselineApp
+
+    started = time.perf_counter()
+    app = CaselineApp(str(db), case_id=case_id, read_only=True, today=date(2026, 1, 1))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen
+        while getattr(getattr(screen, "timeline", None), "renders", 0) == 0:
+            await pilot.pause()
+            screen = app.screen
+        first_screen = time.perf_counter() - started
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        timeline = screen.timeline
+        days = [date(2000, 6, 1) + timedelta(days=97 * i) for i in range(50)]
+        started = time.perf_counter()
+        for _ in range(50):
+            timeline.action_cursor_down()
+            await pilot.pause()
+        for _ in range(50):
+            timeline.action_page_down()
+            await pilot.pause()
+        for _ in range(50):
+            screen.action_next_flag()
+            await pilot.pause()
+        for day in days:
+            screen._goto_chosen(DateRange.on(day))
+            await pilot.pause()
+        keys = time.perf_counter() - started
+    return first_screen, keys
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="caseline-bench-"))
+    try:
+        small = make_case_db(work / "small.db", "small", 1000)
+        big = make_case_db(work / "big.db", "big", args.rows)
+        small_first, small_keys = asyncio.run(measure(small, "small"))
+        big_first, big_keys = asyncio.run(measure(big, "big"))
+        print(f"first screen:   1,000 events {small_first:6.3f} s   {args.rows:,} events {big_first:6.3f} s"
+              f"   ratio {big_first / small_first:5.2f}  (target <= 1.2)")
+        print(f"200 key actions: 1,000 events {small_keys:6.3f} s   {args.rows:,} events {big_keys:6.3f} s"
+              f"   ratio {big_keys / small_keys:5.2f}  (target <= 1.2)")
+        print(f"peak memory: {peak_rss_mb():.0f} MB  (target <= 400)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
