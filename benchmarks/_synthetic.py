@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import random
+import shutil
+import tempfile
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -64,3 +68,16 @@ def make_case_db(path: Path, case_id: str, count: int) -> Path:
     conn.execute("COMMIT")
     conn.close()
     return path
+
+
+@contextmanager
+def bench_run(doc: str):
+    """Parse ``--rows`` and give a scratch folder that is removed afterwards."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="caseline-bench-"))
+    try:
+        yield args, work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

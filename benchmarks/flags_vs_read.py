@@ -9,24 +9,17 @@ the process's peak memory (target < 500 MB).
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import make_case_db, peak_rss_mb  # noqa: E402
+from _synthetic import bench_run, make_case_db, peak_rss_mb  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="caseline-bench-"))
-    try:
+    with bench_run(__doc__) as (args, work):
         db = make_case_db(work / "big.db", "bench", args.rows)
         raw = sqlite3.connect(db)
         started = time.perf_counter()
@@ -50,8 +43,6 @@ def main() -> None:
         print(f"caseline flags:       {t_flags:6.2f} s")
         print(f"ratio flags / read:   {t_flags / t_read:6.2f}  (target <= 2.0)")
         print(f"peak memory:          {peak_rss_mb():6.0f} MB  (target < 500)")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,14 @@ case (target ratio <= 1.3). Both are measured in this one run on this machine.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import make_case_db, write_csv  # noqa: E402
+from _synthetic import bench_run, make_case_db, write_csv  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -43,11 +40,7 @@ async def first_screen_seconds(db: Path, case_id: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="caseline-bench-"))
-    try:
+    with bench_run(__doc__) as (args, work):
         csv_path = write_csv(work / "events.csv", "bench", args.rows)
         size_mb = csv_path.stat().st_size / 1e6
         print(f"{args.rows:,} rows, {size_mb:.0f} MB of CSV")
@@ -70,8 +63,6 @@ def main() -> None:
         print(f"first screen, {args.rows:,} events:  {big_screen:6.3f} s")
         print(f"first screen, 10 events:          {small_screen:6.3f} s")
         print(f"ratio:                            {big_screen / small_screen:6.2f}  (target <= 1.3)")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

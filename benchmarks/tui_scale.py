@@ -11,17 +11,14 @@ would swamp what is being measured.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import make_case_db, peak_rss_mb  # noqa: E402
+from _synthetic import bench_run, make_case_db, peak_rss_mb  # noqa: E402
 
 
 async def measure(db: Path, case_id: str) -> tuple[float, float]:
@@ -58,11 +55,7 @@ async def measure(db: Path, case_id: str) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="caseline-bench-"))
-    try:
+    with bench_run(__doc__) as (args, work):
         small = make_case_db(work / "small.db", "small", 1000)
         big = make_case_db(work / "big.db", "big", args.rows)
         small_first, small_keys = asyncio.run(measure(small, "small"))
@@ -72,8 +65,6 @@ def main() -> None:
         print(f"200 key actions: 1,000 events {small_keys:6.3f} s   {args.rows:,} events {big_keys:6.3f} s"
               f"   ratio {big_keys / small_keys:5.2f}  (target <= 1.2)")
         print(f"peak memory: {peak_rss_mb():.0f} MB  (target <= 400)")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

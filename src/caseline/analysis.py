@@ -19,11 +19,11 @@ def case_flags(conn: sqlite3.Connection, case_id: str, as_of: date | None = None
     """
     from caseline.guidance import library_for
     from caseline.rules.engine import compute_flags, required_kinds
-    from caseline.store import chronology_end, get_case, list_people, load_events
+    from caseline.store import chronology_end, get_case, list_people, load_facts
 
     case = get_case(conn, case_id)
     rules = library_for(conn, case.council or None)
-    events = load_events(conn, case_id, kinds=required_kinds(rules.values()))
+    events = load_facts(conn, case_id, required_kinds(rules.values()))
     people = {person.id: person.name for person in list_people(conn, case_id)}
     end = as_of or chronology_end(conn, case_id)
     return compute_flags(events, rules, as_of=end, records_from=case.records_from, people=people)

@@ -528,3 +528,39 @@ def chronology_end(conn: sqlite3.Connection, case_id: str) -> date | None:
         return parse_range(str(row[0])).end
     except DateError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """The part of an event the rule engine reads: a tenth of the memory of an :class:`Event`."""
+
+    id: int
+    ref: str
+    kind: str
+    actor: str
+    dates: DateRange
+    relative_to: str
+    offset_days: int | None
+
+
+def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> list[Fact]:
+    """The case's events of *kinds*, as :class:`Fact` rows for the rule engine."""
+    wanted = sorted(set(kinds))
+    marks = ",".join("?" * len(wanted))
+    cursor = conn.execute(
+        "SELECT id, ref, kind, actor, date_start, date_end, relative_to, offset_days FROM events "
+        f"WHERE case_id = ? AND kind IN ({marks})",
+        (case_id, *wanted),
+    )
+    facts = []
+    ranges: dict[tuple, DateRange] = {}  # events on the same days share one (immutable) range
+    while batch := cursor.fetchmany(10000):
+        for event_id, ref, kind, actor, start, end, relative_to, offset in batch:
+            dates = ranges.get((start, end))
+            if dates is None:
+                dates = ranges[(start, end)] = event_dates(start, end)
+            facts.append(
+                Fact(event_id, ref or "", kind or "", actor or "", dates,
+                     relative_to or "", _offset(offset) if offset not in (None, "") else None)
+            )
+    return facts

@@ -650,6 +650,11 @@ def _first_after_index(informed: list[EventLike], by_actor: bool):
 
 
 def _stability(rule: Rule, case: _Case, kinds: Sequence[str]) -> list[Flag]:
+    """Distinct allocated workers within any *window*, the worker in post as it opens included.
+
+    Two sliding windows over the allocations (definite and possible readings of the dates)
+    keep this linear however long the case is.
+    """
     threshold = int(rule.params.get("threshold", 3))
     (window,) = _durations(rule.params, "window")
     if window is None:
@@ -657,46 +662,59 @@ def _stability(rule: Rule, case: _Case, kinds: Sequence[str]) -> list[Flag]:
     allocations = case.of(kinds)
     flags: list[Flag] = []
     cluster: tuple[int, int, bool] | None = None  # (first index, last index, definite)
+    possible = _SlidingWorkers(allocations)
+    definite = _SlidingWorkers(allocations)
     for i, latest in enumerate(allocations):
-        definite_workers, possible_workers, first_possible = set(), set(), i
-        for j in range(i, -1, -1):
-            earlier = allocations[j]
-            # Within the window on the most favourable / least favourable reading.
-            if add_duration(earlier.dates.start, window) > latest.dates.end:
-                definite_workers.add(earlier.actor)
-            if add_duration(earlier.dates.end, window) > latest.dates.start:
-                possible_workers.add(earlier.actor)
-                first_possible = j
-            else:
-                # The worker in post when the window opened still counts.
-                possible_workers.add(earlier.actor)
-                definite_workers.add(earlier.actor)
-                first_possible = j
-                break
-        if len(possible_workers) >= threshold:
-            definite = len(definite_workers) >= threshold
+        # Possible: the earlier allocation's latest date may fall within the window.
+        first_possible = possible.advance(i, lambda a: add_duration(a.dates.end, window) <= latest.dates.start)
+        definite.advance(i, lambda a: add_duration(a.dates.start, window) <= latest.dates.end)
+        if possible.distinct() >= threshold:
+            is_definite = definite.distinct() >= threshold
             if cluster is not None and first_possible <= cluster[1]:
-                cluster = (cluster[0], i, cluster[2] or definite)
+                cluster = (cluster[0], i, cluster[2] or is_definite)
             else:
                 if cluster is not None:
                     flags.append(_stability_flag(rule, case, allocations, cluster, threshold, window))
-                cluster = (first_possible, i, definite)
+                cluster = (first_possible, i, is_definite)
     if cluster is not None:
         flags.append(_stability_flag(rule, case, allocations, cluster, threshold, window))
     return flags
 
 
+class _SlidingWorkers:
+    """Actors of allocations[low..high], plus the one in post before *low* (it still counts)."""
+
+    def __init__(self, allocations: list[EventLike]) -> None:
+        self.allocations = allocations
+        self.low = 0
+        self.counts: dict[str, int] = {}
+
+    def advance(self, high: int, outside) -> int:
+        """Take allocation *high* in, drop those *outside* the window; return the first index
+        that counts (the worker in post when the window opened)."""
+        actor = self.allocations[high].actor
+        self.counts[actor] = self.counts.get(actor, 0) + 1
+        while self.low < high and outside(self.allocations[self.low]):
+            gone = self.allocations[self.low].actor
+            self.counts[gone] -= 1
+            if not self.counts[gone]:
+                del self.counts[gone]
+            self.low += 1
+        return max(0, self.low - 1)
+
+    def distinct(self) -> int:
+        before = self.allocations[self.low - 1].actor if self.low > 0 else None
+        return len(self.counts) + (1 if before is not None and before not in self.counts else 0)
+
+
 def _stability_flag(rule, case, allocations, cluster, threshold, window) -> Flag:
     first, last, definite = cluster
     chosen = allocations[first : last + 1]
-    names = []
-    for allocation in chosen:
-        name = case.name(allocation.actor)
-        if name not in names:
-            names.append(name)
+    names = list(dict.fromkeys(case.name(allocation.actor) for allocation in chosen))
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     message = (
         f"{len(names)} allocated workers between {_when(chosen[0].dates)} and {_when(chosen[-1].dates)} "
-        f"({', '.join(names)}); {rule.status_label}: {threshold} or more within {window} marks instability"
+        f"({shown}); {rule.status_label}: {threshold} or more within {window} marks instability"
     )
     return _flag(rule, "worker_stability", "attention", definite, chosen[0].dates.start, chosen[-1].dates.end,
                  None, chosen, message, f"{chosen[0].id}:{chosen[-1].id}")
