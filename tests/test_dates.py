@@ -146,3 +146,12 @@ def test_months_are_calendar_months():
 )
 def test_precision_is_shown(start, end, shown):
     assert format_range(parse_range(start, end)) == shown
+
+
+@given(days, st.integers(min_value=-60, max_value=60))
+def test_month_arithmetic_matches_relativedelta(day, months):
+    from dateutil.relativedelta import relativedelta
+
+    from caseline.dates import add_months
+
+    assert add_months(day, months) == day + relativedelta(months=months)

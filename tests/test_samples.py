@@ -88,3 +88,18 @@ def test_building_all_samples_through_caseline(tmp_path):
 
 def test_samples_are_found_from_the_source_checkout():
     assert (samples_root() / "kent-21-001-933" / "events.csv").exists()
+
+
+def test_bare_caseline_builds_the_sample_database_once(monkeypatch):
+    import caseline.cli as cli_module
+    from caseline.samples import default_database
+
+    opened = []
+    monkeypatch.setattr("caseline.tui.run_app", lambda db, **kw: opened.append(db))
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli_module.cli, [])
+    assert result.exit_code == 0, result.output
+    assert opened == [str(default_database())]
+    assert default_database().stat().st_mode & 0o777 == 0o600
+    assert "samples-" in default_database().name

@@ -72,4 +72,16 @@ def default_database() -> Path:
 
     folder = Path(platformdirs.user_data_dir("caseline", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder / "samples.db"
+    # Named by the samples' content: a new release builds afresh, and notes a trainer made in
+    # an older copy stay where they were.
+    return folder / f"samples-{samples_fingerprint()}.db"
+
+
+def samples_fingerprint() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(samples_root().glob("*/*")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
