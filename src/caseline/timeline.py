@@ -160,8 +160,13 @@ def load_order(
     case_id: str,
     event_filter: EventFilter | None = None,
     flag_event_ids: Iterable[int] | None = None,
+    limit: int | None = None,
 ) -> tuple[array, array]:
     """The case's event ids and start-day ordinals in date order, with one query.
+
+    Args:
+        limit: only the first rows (the first screen of a long case, painted while the
+            rest is read in the background).
 
     Returns:
         ``(ids, starts)``: ``array('q')`` of ids and ``array('l')`` of ordinals.
@@ -170,7 +175,8 @@ def load_order(
     ids, starts = array("q"), array("l")
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: a third faster than sqlite3.Row over 1M rows
-    cursor.execute(f"SELECT id, {_START_ORDINAL} FROM events WHERE {where} {ORDER}", params)
+    cap = f" LIMIT {int(limit)}" if limit else ""
+    cursor.execute(f"SELECT id, {_START_ORDINAL} FROM events WHERE {where} {ORDER}{cap}", params)
     while batch := cursor.fetchmany(65536):
         ids.extend([row[0] for row in batch])
         starts.extend([row[1] for row in batch])

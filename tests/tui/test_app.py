@@ -194,6 +194,61 @@ async def test_go_to_date_accepts_forms_and_shows_errors(leics_db):
         assert app.screen.case_id == LEICS
 
 
+@pytest.fixture
+def partial_index(monkeypatch):
+    """Cases paint from their first 5 rows; the full index waits until the test sets the gate."""
+    import threading
+
+    import caseline.tui.case_screen as case_screen
+
+    gate = threading.Event()
+    real_load_order = case_screen.load_order
+
+    def gated_load_order(conn, case_id, *args, limit=None, **kwargs):
+        if limit is None and not args:
+            gate.wait(5)  # the background read of the whole index
+        return real_load_order(conn, case_id, *args, limit=limit, **kwargs)
+
+    monkeypatch.setattr(case_screen, "FIRST_SCREEN_ROWS", 5)
+    monkeypatch.setattr(case_screen, "load_order", gated_load_order)
+    yield gate
+    gate.set()
+
+
+async def test_long_case_paints_first_rows_then_answers_against_every_event(leics_db, partial_index):
+    """Go to date, search and End asked while the full index is still being read."""
+    gate = partial_index
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.model.event_count == 5
+        assert "5 of 18 events" in screen.status_text and "reading events" in screen.status_text
+        await pilot.press("g", *"15 Feb 2022", "enter")
+        await pilot.pause()
+        assert current(app).event_id != 14  # not there yet: the event is not in the first rows
+        await pilot.press("slash", *"strategy", "escape")
+        gate.set()
+        await ready(app, pilot)
+        assert screen.model.event_count == 18
+        assert "reading events" not in screen.status_text
+        assert current(app).event_id == 14  # the pending go-to-date was answered
+        assert len(screen.matches) == 3  # the search ran again over every event
+
+
+async def test_end_on_a_partial_index_stays_at_the_end(leics_db, partial_index):
+    gate = partial_index
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("end")
+        gate.set()
+        await ready(app, pilot)
+        screen = app.screen
+        assert screen.model.event_count == 18
+        assert screen.timeline.cursor_row == len(screen.model) - 1
+
+
 async def test_search_counts_and_steps(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:

@@ -51,6 +51,9 @@ SEARCH_AS_YOU_TYPE_LIMIT = 50_000
 SEARCH_DEBOUNCE_SECONDS = 0.35
 
 
+FIRST_SCREEN_ROWS = 2000
+
+
 class CaseScreen(Screen[None]):
     """One case: lanes, timeline and guidance.
 
@@ -94,8 +97,12 @@ class CaseScreen(Screen[None]):
         self.search_text = ""
         self.matches: list[int] = []
         self._search_timer = None
-        self.ids, self.starts = load_order(self.conn, case_id)
-        self.all_event_count = len(self.ids)
+        # A long case paints from its first rows at once; the full ordered index (8 bytes an
+        # event, ~0.7 s at a million) is read in a worker and swapped in when ready.
+        self.ids, self.starts = load_order(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
+        self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
+        self._pending_goto: DateRange | None = None
+        self.all_event_count = self.case.event_count if not self.index_complete else len(self.ids)
         self.model = RowModel(self.ids, self.starts)
         self.pages = EventPages(self.conn, self.ids)
         # Lanes need a scan of their own: they start empty and fill in with the flags, so the
@@ -132,7 +139,38 @@ class CaseScreen(Screen[None]):
         self.lanes.cursor_day = self.model.day_of_row(0) if len(self.model) else self.first_day
         self._update_status()
         self._update_panel()
+        if not self.index_complete:
+            self.load_full_index()
         self.load_flags()
+
+    @work(thread=True, exclusive=True, group="index")
+    def load_full_index(self) -> None:
+        """Read the whole ordered index of a long case off the UI thread."""
+        app = self.app
+        conn = app.worker_connection()
+        try:
+            ids, starts = load_order(conn, self.case_id)
+        finally:
+            if conn is not app.conn:
+                conn.close()
+        app.call_from_thread(self._index_ready, ids, starts)
+
+    def _index_ready(self, ids, starts) -> None:
+        self.index_complete = True
+        self.all_event_count = len(ids)
+        filtered = self.event_filter.kinds or self.event_filter.actors or self.event_filter.severities
+        if not filtered:  # a filter chosen meanwhile has read its own full index already
+            at_end = len(self.model) > 0 and self.timeline.cursor_row == len(self.model) - 1
+            self.ids, self.starts = ids, starts
+            self._rebuild_model()
+            if at_end:  # the user pressed End on the partial index: the end is further on now
+                self.timeline.cursor_row = len(self.model) - 1
+        # What the user asked for while the index was partial is answered against the whole.
+        if self._pending_goto is not None:
+            self._goto_chosen(self._pending_goto)
+        if self.search_text.strip():
+            self._start_search(self.search_text)
+        self._update_status()
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width, event.size.height)
@@ -220,6 +258,8 @@ class CaseScreen(Screen[None]):
             parts.append(f"{shown:,} of {self.all_event_count:,} events")
         else:
             parts.append(f"{shown:,} events")
+        if not self.index_complete:
+            parts.append("⟳ reading events…")
         if self.flag_error:
             parts.append("flags unavailable")
         elif not self.flags_ready:
@@ -374,6 +414,10 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(GotoDateScreen(), self._goto_chosen)
 
     def _goto_chosen(self, when: DateRange | None) -> None:
+        self._pending_goto = None
+        if when is not None and not self.index_complete:
+            self._pending_goto = when  # answered in _index_ready, against every event
+            return
         if when is not None and len(self.model):
             self.timeline.cursor_row = self.model.row_for_day(when.start.toordinal())
         self.timeline.focus()
@@ -416,16 +460,21 @@ class CaseScreen(Screen[None]):
     @on(SearchBar.Changed)
     def search_changed(self, message: SearchBar.Changed) -> None:
         self.search_text = message.text
+        self._start_search(message.text)
+
+    def _start_search(self, text: str) -> None:
         bar = self.query_one(SearchBar)
-        if not message.text.strip():
+        if not text.strip():
             self.matches = []
             self.timeline.set_matches(frozenset())
             bar.query_one("#search-count").update("")
             return
         bar.set_count(None, 0, searching=True)
+        if not self.index_complete:
+            return  # searched again, against every event, once the index is read
         if self._search_timer is not None:
             self._search_timer.stop()
-        start = partial(self.run_search, message.text, self.model, self.event_filter, self._flag_event_ids())
+        start = partial(self.run_search, text, self.model, self.event_filter, self._flag_event_ids())
         if self.model.event_count < SEARCH_AS_YOU_TYPE_LIMIT:
             start()
         else:

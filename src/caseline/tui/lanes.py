@@ -79,9 +79,11 @@ class LanesView(Widget):
     def __init__(self, lanes: Lanes, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lanes = lanes
+        self._cells_cache: dict[tuple, list[tuple[str, Style]]] = {}
 
     def set_lanes(self, lanes: Lanes) -> None:
         self.lanes = lanes
+        self._cells_cache.clear()
         self.refresh(layout=True)
 
     @property
@@ -161,6 +163,17 @@ class LanesView(Widget):
         return text
 
     def _lane_cells(self, lane, start: int, end: int, width: int) -> list[tuple[str, Style]]:
+        # Moving the cursor repaints the lanes; projecting every bar and flag mark again each
+        # time costs O(events) on long cases, so cells are kept per lane, span and width.
+        key = (id(lane), start, end, width, self.app.theme)  # lanes live until set_lanes clears
+        cache = self._cells_cache
+        if key not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = self._project_lane(lane, start, end, width)
+        return cache[key]
+
+    def _project_lane(self, lane, start: int, end: int, width: int) -> list[tuple[str, Style]]:
         blank = (" ", Style())
         if lane.kind == "bars":
             owners = project_bars(lane.bars, start, end, width)
