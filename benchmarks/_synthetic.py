@@ -7,6 +7,7 @@ import csv
 import random
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -71,13 +72,66 @@ def make_case_db(path: Path, case_id: str, count: int) -> Path:
 
 
 @contextmanager
-def bench_run(doc: str):
-    """Parse ``--rows`` and give a scratch folder that is removed afterwards."""
+def bench_run(doc: str, repeat: int = 1):
+    """Parse ``--rows`` (and ``--repeat``) and give a scratch folder that is removed afterwards."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=repeat, help="runs per size; medians are compared")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="caseline-bench-"))
     try:
         yield args, work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+async def first_screen_seconds(db: Path, case_id: str) -> float:
+    """Seconds from creating the app to the timeline rendering its first row (read-only open).
+
+    The moment is taken inside the render, not by polling from the test loop: background
+    workers start right after that paint, and a poll would charge their time to the paint.
+    """
+    from caseline.tui.app import CaselineApp
+    from caseline.tui.timeline_view import TimelineView
+
+    painted: list[float] = []
+    render_row = TimelineView._render_row
+
+    def noting_first_paint(view, *args):
+        if not painted:
+            painted.append(time.perf_counter())
+        return render_row(view, *args)
+
+    TimelineView._render_row = noting_first_paint
+    try:
+        started = time.perf_counter()
+        app = CaselineApp(str(db), case_id=case_id, read_only=True, today=date(2026, 1, 1))
+        async with app.run_test(size=(160, 48)) as pilot:
+            while not painted:
+                await pilot.pause()
+            await settled(app, pilot)
+    finally:
+        TimelineView._render_row = render_row
+    return painted[0] - started
+
+
+async def settled(app, pilot) -> None:
+    """Wait until the case screen has its full index and its flags (workers start after paint)."""
+    while not (getattr(app.screen, "flags_ready", False) and getattr(app.screen, "index_complete", False)):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def median_first_screens(dbs: dict[str, tuple[Path, str]], repeat: int) -> dict[str, float]:
+    """Median first-screen seconds per named database, runs alternating between them."""
+    import asyncio
+    import statistics
+
+    import gc
+
+    runs: dict[str, list[float]] = {name: [] for name in dbs}
+    for _ in range(repeat):
+        for name, (db, case_id) in dbs.items():
+            gc.collect()  # the last run's million-row structures are not charged to this one
+            runs[name].append(asyncio.run(first_screen_seconds(db, case_id)))
+    return {name: statistics.median(times) for name, times in runs.items()}

@@ -450,8 +450,9 @@ def _case_from_row(row: sqlite3.Row, count: int) -> CaseInfo:
     )
 
 
-def get_case(conn: sqlite3.Connection, case_id: str) -> CaseInfo:
-    """The case *case_id*.
+def get_case(conn: sqlite3.Connection, case_id: str, *, count_events: bool = True) -> CaseInfo:
+    """The case *case_id*; with ``count_events=False`` its ``event_count`` is 0 and no scan
+    of the case's events is made (a tenth of a second at a million).
 
     Raises:
         StoreError: when there is no such case.
@@ -461,7 +462,9 @@ def get_case(conn: sqlite3.Connection, case_id: str) -> CaseInfo:
         known = [r[0] for r in conn.execute("SELECT id FROM cases ORDER BY id LIMIT 20")]
         hint = f"; known cases: {', '.join(known)}" if known else "; the database holds no cases"
         raise StoreError(f"no case {case_id!r} in this database{hint}")
-    count = conn.execute("SELECT count(*) FROM events WHERE case_id = ?", (case_id,)).fetchone()[0]
+    count = 0
+    if count_events:
+        count = conn.execute("SELECT count(*) FROM events WHERE case_id = ?", (case_id,)).fetchone()[0]
     return _case_from_row(row, count)
 
 

@@ -198,6 +198,15 @@ def make_app(path: Path, **kwargs):
     return CaselineApp(path, **kwargs)
 
 
+async def settle(pilot) -> None:
+    """Wait until the workers (the case screen starts them after its first paint) have reported."""
+    await pilot.pause()
+    while any(not worker.is_finished for worker in pilot.app.workers):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    await pilot.pause()
+
+
 @pytest.fixture
 def leics_db(tmp_path: Path) -> Path:
     return build_leics_db(tmp_path / "leics.db")

@@ -12,17 +12,9 @@ from textual.widgets import DataTable, Input, Select
 from caseline.sanitize import clean
 from caseline.timeline import EventFilter
 
-from .conftest import GAP, INJECT, INJECTION_PAYLOADS, KENT, LEICS, make_app
+from .conftest import GAP, INJECT, INJECTION_PAYLOADS, KENT, LEICS, make_app, settle
 
 SIZE = (160, 48)
-
-
-async def ready(app, pilot):
-    """Wait until flags (thread worker) have been merged in."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def screen_text(app) -> str:
@@ -46,7 +38,7 @@ async def test_single_case_opens_directly_and_flags_arrive(leics_db):
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert screen.case_id == LEICS
-        await ready(app, pilot)
+        await settle(pilot)
         assert screen.flags_ready
         assert "8 flags" in screen.status_text
         assert len(screen.model) == 18 + 5
@@ -67,7 +59,7 @@ async def test_computing_indicator_while_flags_are_pending(leics_db):
         assert "computing flags" in app.screen.status_text
         assert len(app.screen.model) == 18  # events painted before flags
         gate.set()
-        await ready(app, pilot)
+        await settle(pilot)
         assert "1 flags" in app.screen.status_text
 
 
@@ -77,14 +69,14 @@ async def test_flag_provider_failure_is_shown_not_raised(leics_db):
 
     app = make_app(leics_db, flag_provider=broken)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         assert "flags unavailable" in app.screen.status_text
 
 
 async def test_moving_and_paging(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         timeline = app.screen.timeline
         await pilot.press("down", "j", "j")
         assert timeline.cursor_row == 3
@@ -105,7 +97,7 @@ async def test_moving_and_paging(leics_db):
 async def test_next_and_previous_flag_and_breaches_only(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("n")
         assert current(app).flag.kind == "coverage"
         await pilot.press("n")
@@ -123,7 +115,7 @@ async def test_next_and_previous_flag_and_breaches_only(leics_db):
 async def test_guidance_panel_for_a_gap_row(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("n", "n")
         panel = app.screen.panel.plain
         assert "Breach · definite" in panel
@@ -140,7 +132,7 @@ async def test_guidance_panel_for_a_gap_row(leics_db):
 async def test_enter_on_flag_jumps_to_its_events_and_e_cycles(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("n", "n", "enter")
         assert current(app).event_id == 4
         assert "Event 1 of 2 behind the flag" in app.screen.panel.plain
@@ -155,7 +147,7 @@ async def test_enter_on_flag_jumps_to_its_events_and_e_cycles(leics_db):
 async def test_event_panel_shows_detail_source_and_flags(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("g")
         await pilot.press(*"15 Sep 2021", "enter")
         await pilot.pause()
@@ -175,7 +167,7 @@ async def test_event_panel_shows_detail_source_and_flags(leics_db):
 async def test_go_to_date_accepts_forms_and_shows_errors(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         for typed, expected_event in (("2022-02", 13), ("15 Feb 2022", 14), ("2021-12-20", 11)):
             await pilot.press("g")
             await pilot.press(*typed, "enter")
@@ -223,15 +215,15 @@ async def test_long_case_paints_first_rows_then_answers_against_every_event(leic
         await pilot.pause()
         screen = app.screen
         assert screen.model.event_count == 5
-        assert "5 of 18 events" in screen.status_text and "reading events" in screen.status_text
+        assert "first 5 events" in screen.status_text and "reading the rest" in screen.status_text
         await pilot.press("g", *"15 Feb 2022", "enter")
         await pilot.pause()
         assert current(app).event_id != 14  # not there yet: the event is not in the first rows
         await pilot.press("slash", *"strategy", "escape")
         gate.set()
-        await ready(app, pilot)
+        await settle(pilot)
         assert screen.model.event_count == 18
-        assert "reading events" not in screen.status_text
+        assert "reading the rest" not in screen.status_text and "18 events" in screen.status_text
         assert current(app).event_id == 14  # the pending go-to-date was answered
         assert len(screen.matches) == 3  # the search ran again over every event
 
@@ -243,7 +235,7 @@ async def test_end_on_a_partial_index_stays_at_the_end(leics_db, partial_index):
         await pilot.pause()
         await pilot.press("end")
         gate.set()
-        await ready(app, pilot)
+        await settle(pilot)
         screen = app.screen
         assert screen.model.event_count == 18
         assert screen.timeline.cursor_row == len(screen.model) - 1
@@ -252,10 +244,10 @@ async def test_end_on_a_partial_index_stays_at_the_end(leics_db, partial_index):
 async def test_search_counts_and_steps(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         screen = app.screen
         await pilot.press("slash", *"strategy")
-        await ready(app, pilot)
+        await settle(pilot)
         assert len(screen.matches) == 3
         assert str(screen.query_one("#search-count").content) == "1/3 matches"
         assert current(app).event_id == 9
@@ -275,19 +267,19 @@ async def test_search_counts_and_steps(leics_db):
 async def test_search_finds_flag_messages(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("slash", *"10-12 weeks")
-        await ready(app, pilot)
+        await settle(pilot)
         assert current(app).flag == GAP
         await pilot.press("backspace", *"zzz-nothing")
-        await ready(app, pilot)
+        await settle(pilot)
         assert str(app.screen.query_one("#search-count").content) == "no matches"
 
 
 async def test_filter_dialog_by_kind_then_clear(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("f")
         await pilot.pause()
         app.screen.query_one("#filter-kind", Select).value = "cin_visit"
@@ -309,7 +301,7 @@ async def test_filter_dialog_by_kind_then_clear(leics_db):
 async def test_filter_by_severity_keeps_breaches_and_their_events(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         app.screen.apply_filter(EventFilter(severities=frozenset({"breach"})))
         await pilot.pause()
         model = app.screen.model
@@ -320,7 +312,7 @@ async def test_filter_by_severity_keeps_breaches_and_their_events(leics_db):
 async def test_zoom_changes_the_lanes_span(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         lanes = app.screen.lanes
         whole = lanes.span
         await pilot.press("z")
@@ -335,7 +327,7 @@ async def test_zoom_changes_the_lanes_span(leics_db):
 async def test_click_on_lanes_moves_the_cursor(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         lanes = app.screen.lanes
         # Click near the right end of the "Worker" lane: the cursor goes to 2022.
         await pilot.click("#lanes", offset=(lanes.size.width - 3, 1))
@@ -346,7 +338,7 @@ async def test_click_on_lanes_moves_the_cursor(leics_db):
 async def test_click_on_a_row_selects_it(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.click("#timeline", offset=(10, 5))
         assert app.screen.timeline.cursor_row == 5
 
@@ -354,7 +346,7 @@ async def test_click_on_a_row_selects_it(leics_db):
 async def test_help_lists_bindings_and_closes(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         text = screen_text(app)
@@ -367,20 +359,20 @@ async def test_help_lists_bindings_and_closes(leics_db):
 async def test_command_palette_runs_case_actions(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"next flag")
         await pilot.pause(0.3)  # the palette searches on a timer
         await pilot.press("enter")
-        await ready(app, pilot)
+        await settle(pilot)
         assert current(app).flag is not None
 
 
 async def test_high_contrast_toggle(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await app.run_action("toggle_high_contrast")
         assert app.theme == "caseline-high-contrast"
         await app.run_action("toggle_high_contrast")
@@ -390,13 +382,13 @@ async def test_high_contrast_toggle(leics_db):
 async def test_picker_opens_a_case_and_escape_goes_back(multi_db):
     app = make_app(multi_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 3
         assert app.screen.flag_counts[LEICS] == 8 and app.screen.flag_counts[KENT] == 0
         # Cases are listed by id: inject-demo, kent-demo, leics-demo.
         await pilot.press("down", "down", "enter")
-        await ready(app, pilot)
+        await settle(pilot)
         assert app.screen.case_id == LEICS
         await pilot.press("escape")
         await pilot.pause()
@@ -409,7 +401,7 @@ async def test_picker_opens_a_case_and_escape_goes_back(multi_db):
 async def test_q_on_a_single_case_quits(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
@@ -418,7 +410,7 @@ async def test_q_on_a_single_case_quits(leics_db):
 async def test_injection_payloads_are_shown_literally(multi_db):
     app = make_app(multi_db, case_id=INJECT)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         timeline = app.screen.timeline
         lines = [timeline.plain_line(r) for r in range(len(app.screen.model))]
         assert "[red]x[/]" in lines[0]
@@ -456,7 +448,7 @@ def test_clean_payloads():
 async def test_read_only_database_is_opened_read_only(leics_db):
     app = make_app(leics_db, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         assert "read-only" in app.screen.status_text
         with pytest.raises(Exception):
             app.conn.execute("INSERT INTO cases (id, title) VALUES ('x', 'y')")
@@ -465,7 +457,7 @@ async def test_read_only_database_is_opened_read_only(leics_db):
 async def test_small_terminal_still_usable(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app, pilot)
+        await settle(pilot)
         screen = app.screen
         assert screen.has_class("-narrow") and screen.has_class("-short")
         assert screen.panel.outer_size.width == 30

@@ -5,16 +5,9 @@ Update with ``pytest tests/tui --snapshot-update`` and look at every changed SVG
 
 from __future__ import annotations
 
-from .conftest import make_app
+from .conftest import make_app, settle
 
 SIZE = (160, 48)
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def steps(*keys: str):

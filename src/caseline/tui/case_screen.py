@@ -84,7 +84,7 @@ class CaseScreen(Screen[None]):
         app = self.app
         self.conn = app.conn
         self.case_id = case_id
-        self.case = get_case(self.conn, case_id)
+        self.case = get_case(self.conn, case_id, count_events=False)  # counted from the index
         self.people = {person.id: person for person in list_people(self.conn, case_id)}
         self.flags: list[Flag] = []
         self.flags_ready = False
@@ -102,7 +102,7 @@ class CaseScreen(Screen[None]):
         self.ids, self.starts = load_order(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
         self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
         self._pending_goto: DateRange | None = None
-        self.all_event_count = self.case.event_count if not self.index_complete else len(self.ids)
+        self.all_event_count = len(self.ids)  # a lower bound until the full index is read
         self.model = RowModel(self.ids, self.starts)
         self.pages = EventPages(self.conn, self.ids)
         # Lanes need a scan of their own: they start empty and fill in with the flags, so the
@@ -139,9 +139,21 @@ class CaseScreen(Screen[None]):
         self.lanes.cursor_day = self.model.day_of_row(0) if len(self.model) else self.first_day
         self._update_status()
         self._update_panel()
+        # Workers hold the GIL for long stretches of Python; starting them after the first
+        # paint keeps that paint as quick on a million events as on ten.
+        self.call_after_refresh(self._start_workers)
+
+    def _start_workers(self) -> None:
         if not self.index_complete:
             self.load_full_index()
         self.load_flags()
+
+    def _model_in_worker(self, ids, starts, flags: list[Flag], anchors: dict[int, int]) -> RowModel | None:
+        """Merge *flags* into a model off the UI thread (seconds on a long case), or ``None``
+        when a filter is on: the UI thread then rebuilds it from what the filter keeps."""
+        if self.event_filter.active:
+            return None
+        return RowModel(ids, starts, flags, anchors)
 
     @work(thread=True, exclusive=True, group="index")
     def load_full_index(self) -> None:
@@ -153,16 +165,18 @@ class CaseScreen(Screen[None]):
         finally:
             if conn is not app.conn:
                 conn.close()
-        app.call_from_thread(self._index_ready, ids, starts)
+        flags, anchors = self.flags, self.anchors
+        model = self._model_in_worker(ids, starts, flags, anchors)
+        app.call_from_thread(self._index_ready, ids, starts, (model, flags))
 
-    def _index_ready(self, ids, starts) -> None:
+    def _index_ready(self, ids, starts, prepared: tuple[RowModel | None, list[Flag]]) -> None:
         self.index_complete = True
         self.all_event_count = len(ids)
-        filtered = self.event_filter.kinds or self.event_filter.actors or self.event_filter.severities
-        if not filtered:  # a filter chosen meanwhile has read its own full index already
+        if not self.event_filter.active:  # a filter chosen meanwhile has read its own full index
             at_end = len(self.model) > 0 and self.timeline.cursor_row == len(self.model) - 1
             self.ids, self.starts = ids, starts
-            self._rebuild_model()
+            model, flags = prepared
+            self._rebuild_model(model if flags is self.flags else None)
             if at_end:  # the user pressed End on the partial index: the end is further on now
                 self.timeline.cursor_row = len(self.model) - 1
         # What the user asked for while the index was partial is answered against the whole.
@@ -184,13 +198,15 @@ class CaseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="flags")
     def load_flags(self) -> None:
-        """Compute flags (and load the guidance library) off the UI thread."""
+        """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         conn = app.worker_connection()
         try:
             lane_rows = load_lane_rows(conn, self.case_id)
             end = chronology_end(conn, self.case_id)
-            app.call_from_thread(self._lanes_ready, lane_rows, end)
+            last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
+            lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day)
+            app.call_from_thread(self._lanes_ready, lane_rows, last_day, lanes)
             try:
                 flags = list(app.compute_flags(self.case_id))
                 rules = app.load_rules(self.case.council or None)
@@ -201,22 +217,26 @@ class CaseScreen(Screen[None]):
         finally:
             if conn is not app.conn:
                 conn.close()
-        app.call_from_thread(self._flags_ready, flags, rules, anchors)
+        lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day)
+        ids, starts = self.ids, self.starts
+        model = self._model_in_worker(ids, starts, flags, anchors)
+        app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
 
-    def _lanes_ready(self, lane_rows: list[tuple], end: date | None) -> None:
+    def _lanes_ready(self, lane_rows: list[tuple], last_day: int, lanes) -> None:
         self.lane_rows = lane_rows
-        if end is not None:
-            self.last_day = max(self.first_day, end.toordinal())
-        self.lanes.set_lanes(build_lanes(lane_rows, self.flags, self.people, self.first_day, self.last_day))
+        self.last_day = last_day
+        self.lanes.set_lanes(lanes)
 
-    def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int]) -> None:
+    def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int], lanes,
+                     prepared: tuple[RowModel | None, object]) -> None:
         self.flags, self.rules, self.anchors = flags, rules, anchors
         self.flags_ready = True
-        self.lanes.set_lanes(build_lanes(self.lane_rows, flags, self.people, self.first_day, self.last_day))
+        self.lanes.set_lanes(lanes)
         if self.event_filter.severities:
             self._reload_events()
         else:
-            self._rebuild_model()
+            model, ids = prepared
+            self._rebuild_model(model if ids is self.ids else None)
         self._update_status()
 
     def _flags_failed(self, message: str) -> None:
@@ -230,10 +250,13 @@ class CaseScreen(Screen[None]):
     def _flag_event_ids(self) -> set[int]:
         return {event_id for flag in self._shown_flags() for event_id in flag.events}
 
-    def _rebuild_model(self) -> None:
-        """Merge the flags in again, keeping the selected event (or day) under the cursor."""
+    def _rebuild_model(self, prepared: RowModel | None = None) -> None:
+        """Merge the flags in again, keeping the selected event (or day) under the cursor.
+
+        *prepared* is a model a worker already built from the current ids and flags.
+        """
         current = self.model.row(self.timeline.cursor_row) if len(self.model) else None
-        self.model = RowModel(self.ids, self.starts, self._shown_flags(), self.anchors)
+        self.model = prepared if prepared is not None else RowModel(self.ids, self.starts, self._shown_flags(), self.anchors)
         self.pages = EventPages(self.conn, self.ids) if self.pages.ids is not self.ids else self.pages
         keep_day = current.day if current is not None else None
         self.timeline.set_model(self.model, self.pages, keep_day=keep_day)
@@ -254,12 +277,12 @@ class CaseScreen(Screen[None]):
     def _update_status(self) -> None:
         parts = []
         shown = self.model.event_count
-        if shown != self.all_event_count:
+        if not self.index_complete:
+            parts.append(f"first {shown:,} events · ⟳ reading the rest…")
+        elif shown != self.all_event_count:
             parts.append(f"{shown:,} of {self.all_event_count:,} events")
         else:
             parts.append(f"{shown:,} events")
-        if not self.index_complete:
-            parts.append("⟳ reading events…")
         if self.flag_error:
             parts.append("flags unavailable")
         elif not self.flags_ready:
