@@ -21,7 +21,7 @@ def case_flags(conn: sqlite3.Connection, case_id: str, as_of: date | None = None
     from caseline.rules.engine import compute_flags, required_kinds
     from caseline.store import chronology_end, get_case, list_people, load_facts
 
-    case = get_case(conn, case_id)
+    case = get_case(conn, case_id, count_events=False)
     rules = library_for(conn, case.council or None)
     events = load_facts(conn, case_id, required_kinds(rules.values()))
     people = {person.id: person.name for person in list_people(conn, case_id)}

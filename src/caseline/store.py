@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from caseline.dates import DateError, DateRange, parse_range
 
@@ -533,9 +534,12 @@ def chronology_end(conn: sqlite3.Connection, case_id: str) -> date | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """The part of an event the rule engine reads: a tenth of the memory of an :class:`Event`."""
+class Fact(NamedTuple):
+    """The part of an event the rule engine reads: a tenth of the memory of an :class:`Event`.
+
+    A named tuple, not a frozen dataclass: a long case builds a million of these, and a
+    tuple is made several times faster.
+    """
 
     id: int
     ref: str
@@ -550,9 +554,13 @@ def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> 
     """The case's events of *kinds*, as :class:`Fact` rows for the rule engine."""
     wanted = sorted(set(kinds))
     marks = ",".join("?" * len(wanted))
-    cursor = conn.execute(
-        "SELECT id, ref, kind, actor, date_start, date_end, relative_to, offset_days FROM events "
-        f"WHERE case_id = ? AND kind IN ({marks})",
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the read itself here
+    cursor.execute(
+        "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
+        "coalesce(relative_to, ''), offset_days FROM events "
+        # In index order: the engine's own sort is then a linear pass over sorted runs.
+        f"WHERE case_id = ? AND kind IN ({marks}) {ORDER}",
         (case_id, *wanted),
     )
     facts = []
@@ -562,8 +570,6 @@ def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> 
             dates = ranges.get((start, end))
             if dates is None:
                 dates = ranges[(start, end)] = event_dates(start, end)
-            facts.append(
-                Fact(event_id, ref or "", kind or "", actor or "", dates,
-                     relative_to or "", _offset(offset) if offset not in (None, "") else None)
-            )
+            facts.append(Fact(event_id, ref, kind, actor, dates, relative_to,
+                              None if offset is None or offset == "" else _offset(offset)))
     return facts

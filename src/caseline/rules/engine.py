@@ -96,21 +96,6 @@ def _is_anchored(earlier: EventLike, later: EventLike) -> bool:
     return bool(later.relative_to) and later.relative_to == earlier.ref and later.offset_days is not None
 
 
-def _readings(earlier: EventLike, later: EventLike) -> tuple[tuple[date, date], tuple[date, date]]:
-    """The (from, to) pairs giving the shortest and the longest reading of the interval."""
-    if _is_anchored(earlier, later):
-        # Dated from the earlier event: the distance is exact wherever that event fell.
-        offset = timedelta(days=later.offset_days or 0)
-        return (earlier.dates.end, earlier.dates.end + offset), (earlier.dates.start, earlier.dates.start + offset)
-    shortest_to = max(later.dates.start, earlier.dates.end)
-    return (earlier.dates.end, shortest_to), (earlier.dates.start, later.dates.end)
-
-
-def _exceeds(pair: tuple[date, date], limit: Duration) -> bool:
-    start, end = pair
-    return end > add_duration(start, limit)
-
-
 def _anchored_breaches(earlier: EventLike, later: EventLike, limit: Duration) -> tuple[bool, bool]:
     """(definite, possible) for an interval dated from the earlier event."""
     offset = timedelta(days=later.offset_days or 0)
@@ -123,11 +108,18 @@ def _anchored_breaches(earlier: EventLike, later: EventLike, limit: Duration) ->
 
 
 def _breach(earlier: EventLike, later: EventLike, limit: Duration) -> tuple[bool, bool]:
-    """Whether the time from *earlier* to *later* breaks *limit*: (definitely, possibly)."""
+    """Whether the time from *earlier* to *later* breaks *limit*: (definitely, possibly).
+
+    The longest reading runs from the first day *earlier* may have been to the last day
+    *later* may have been; the shortest from the last possible day of *earlier* to the first
+    of *later* (never before it). Checked longest first: most intervals keep to the limit.
+    """
     if _is_anchored(earlier, later):
         return _anchored_breaches(earlier, later, limit)
-    shortest, longest = _readings(earlier, later)
-    return _exceeds(shortest, limit), _exceeds(longest, limit)
+    if later.dates.end <= add_duration(earlier.dates.start, limit):
+        return False, False
+    shortest_to = max(later.dates.start, earlier.dates.end)
+    return shortest_to > add_duration(earlier.dates.end, limit), True
 
 
 def _span(earlier: DateRange, later: DateRange, unit: Duration) -> Span:
