@@ -398,6 +398,21 @@ async def test_picker_opens_a_case_and_escape_goes_back(multi_db):
     assert app.return_code == 0
 
 
+async def test_picker_footer_shows_enter_and_home_end_move_between_cases(multi_db):
+    app = make_app(multi_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Open case" in screen_text(app).splitlines()[-1]
+        table = app.screen.query_one(DataTable)
+        await pilot.press("end")
+        assert table.cursor_row == 2
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        assert app.screen.case_id == LEICS
+
+
 async def test_q_on_a_single_case_quits(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:

@@ -19,7 +19,11 @@ class PickerScreen(Screen[None]):
     """Choose a case; the flag counts fill in as a background worker computes them."""
 
     BINDINGS = [
-        Binding("enter", "open_case", "Open case", id="picker.open"),
+        # Priority: the table's own enter/home/end (select, scroll sideways) would shadow these
+        # and hide "enter Open case" from the footer.
+        Binding("enter", "open_case", "Open case", priority=True, id="picker.open"),
+        Binding("home", "first_case", "First case", show=False, priority=True, id="picker.first"),
+        Binding("end", "last_case", "Last case", show=False, priority=True, id="picker.last"),
         Binding("q", "app.quit", "Quit", id="picker.quit"),
         Binding("escape", "app.quit", "Quit", show=False, id="picker.escape"),
         Binding("question_mark", "app.show_help", "Help", key_display="?", id="picker.help"),
@@ -73,6 +77,13 @@ class PickerScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def selected(self, event: DataTable.RowSelected) -> None:
         self.app.open_case(str(event.row_key.value))
+
+    def action_first_case(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_last_case(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(0, table.row_count - 1))
 
     def action_open_case(self) -> None:
         table = self.query_one(DataTable)
