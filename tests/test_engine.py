@@ -80,11 +80,21 @@ def test_two_tier_deadline_breach_and_attention():
 
 
 def test_missed_deadline_appears_only_once_as_of_passes_it():
-    events = [ev("complaint_stage1", "2021-03-01")]
-    # 20 working days after 1 Mar 2021 is 29 Mar 2021.
-    assert compute_flags(events, [STAGE1], as_of=date(2021, 3, 10)) == []
-    middle = compute_flags(events, [STAGE1], as_of=date(2021, 3, 20))
-    assert middle == [] or all(f.kind == "coverage" for f in middle)
+    # A response to an earlier complaint shows responses are recorded at all.
+    answered = [ev("complaint_stage1", "2020-06-01"), ev("complaint_stage1_response", "2020-06-05")]
+    events = [*answered, ev("complaint_stage1", "2021-03-01")]
+    # 10 working days after Mon 1 Mar 2021 is Mon 15 Mar; 20 is Mon 29 Mar.
+    assert compute_flags(events, [STAGE1], as_of=date(2021, 3, 15)) == []
+    inner = compute_flags(events, [STAGE1], as_of=date(2021, 3, 16))
+    assert [(f.severity, f.due) for f in inner] == [("attention", date(2021, 3, 15))]
+    assert [f.severity for f in compute_flags(events, [STAGE1], as_of=date(2021, 3, 29))] == ["attention"]
+    outer = compute_flags(events, [STAGE1], as_of=date(2021, 3, 30))
+    assert [(f.severity, f.due) for f in outer] == [("breach", date(2021, 3, 29))]
+
+
+def test_a_case_with_no_response_ever_recorded_gets_coverage_not_a_missed_deadline():
+    flags = compute_flags([ev("complaint_stage1", "2021-03-01")], [STAGE1], as_of=date(2021, 6, 1))
+    assert [f.kind for f in flags] == ["coverage"]
 
 
 def test_deadline_from_the_last_trigger_and_exact_relative_dates():

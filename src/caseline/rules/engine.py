@@ -427,13 +427,14 @@ def _late(rule, trigger, response, within, extended, label, trigger_label) -> li
 def _missed(rule, case, trigger, within, extended, label, trigger_label) -> list[Flag]:
     outer = extended or within
     due = _due_range(trigger.dates, outer)
+    passed = outer  # the limit as-of has gone past: its day is the flag's due date
     if case.as_of <= due.start:
         if extended is None:
             return []
         due_inner = _due_range(trigger.dates, within)
         if case.as_of <= due_inner.start:
             return []
-        severity, definite = "attention", case.as_of > due_inner.end
+        severity, definite, passed = "attention", case.as_of > due_inner.end, within
     else:
         severity, definite = "breach", case.as_of > due.end
     optional = bool(rule.params.get("optional"))
@@ -448,7 +449,7 @@ def _missed(rule, case, trigger, within, extended, label, trigger_label) -> list
         + (" (needed only if the process went on)" if optional else "")
     )
     return [_flag(rule, "deadline", severity, definite, trigger.dates.start, case.as_of,
-                  add_duration(trigger.dates.end, within), [trigger], message, f"{trigger.id}:missed")]
+                  add_duration(trigger.dates.end, passed), [trigger], message, f"{trigger.id}:missed")]
 
 
 # --- Review chains ----------------------------------------------------------------------------
