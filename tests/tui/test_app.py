@@ -363,7 +363,15 @@ async def test_command_palette_runs_case_actions(leics_db):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"next flag")
-        await pilot.pause(0.3)  # the palette searches on a timer
+        # The palette searches in a worker: wait until it lists a match, rather than a fixed time.
+        from textual.command import CommandList
+
+        commands = app.screen.query_one(CommandList)
+        for _ in range(500):  # bounded: a palette that never answers fails, it does not hang
+            if commands.option_count:
+                break
+            await pilot.pause()
+        assert commands.option_count
         await pilot.press("enter")
         await settle(pilot)
         assert current(app).flag is not None
