@@ -160,6 +160,17 @@ def chronologies(draw):
     return events
 
 
+def test_precondition_is_only_possible_when_the_status_may_not_yet_have_been_open():
+    # Looked after from 2 May; the placement ended some day 1-10 May. Had it ended on 1 May,
+    # the child was not yet looked after and no review was owed. (Found by hypothesis.)
+    events = [ev("lac_start", "2019-05-02"), ev("placement_end", "2019-05-01", "2019-05-10")]
+    (flag,) = compute_flags(events, [REVIEW_BEFORE_END])
+    assert (flag.kind, flag.certainty) == ("precondition", "possible")
+    surely_open = [ev("lac_start", "2019-04-02"), ev("placement_end", "2019-05-01", "2019-05-10")]
+    (flag,) = compute_flags(surely_open, [REVIEW_BEFORE_END])
+    assert flag.certainty == "definite"
+
+
 @settings(max_examples=60, deadline=None)
 @given(chronologies(), st.randoms(use_true_random=False))
 def test_input_order_changes_nothing(events, rnd):

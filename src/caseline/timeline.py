@@ -432,11 +432,11 @@ class EventPages:
     Args:
         conn: the open database.
         ids: the ordered ids (:func:`load_order`).
-        page_size: events per query.
+        page_size: events per query: about a tall screen, so the first paint reads no more.
         max_pages: pages kept in memory.
     """
 
-    def __init__(self, conn: sqlite3.Connection, ids: Sequence[int], page_size: int = 256, max_pages: int = 64):
+    def __init__(self, conn: sqlite3.Connection, ids: Sequence[int], page_size: int = 64, max_pages: int = 256):
         self.conn = conn
         self.ids = ids
         self.page_size = page_size

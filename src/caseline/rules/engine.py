@@ -211,14 +211,22 @@ def _periods(case: _Case, open_kinds: Sequence[str], close_kinds: Sequence[str],
     return periods
 
 
-def _open_at(case: _Case, open_kinds: Sequence[str], day: DateRange) -> bool:
+def _status_periods(case: _Case, open_kinds: Sequence[str]) -> list[_Period]:
+    """Periods of a status opened by *open_kinds* and closed by their paired kinds."""
     closes = tuple({c for k in open_kinds for c in STATUS_PAIRS.get(k, ())})
-    for period in _periods(case, open_kinds, closes, restart=False):
-        if period.opened.dates.start <= day.end and (
-            period.closed is None or period.closed.dates.end >= day.start
-        ):
-            return True
-    return False
+    return _periods(case, open_kinds, closes, restart=False)
+
+
+def _open_during(periods: Sequence[_Period], day: DateRange) -> tuple[bool, bool]:
+    """Whether a status is open on *day*: (on every reading of the dates, on some reading)."""
+    surely = maybe = False
+    for period in periods:
+        opened, closed = period.opened.dates, period.closed.dates if period.closed else None
+        if opened.start <= day.end and (closed is None or closed.end >= day.start):
+            maybe = True
+            if opened.end <= day.start and (closed is None or closed.start >= day.end):
+                surely = True
+    return surely, maybe
 
 
 class _Synthetic:
@@ -726,9 +734,11 @@ def precondition_rule(rule: Rule, case: _Case) -> list[Flag]:
     when_open = list(p.get("when_open", []))
     label = str(p.get("label", rule.title))
     target_label = str(p.get("target_label", "the event"))
+    periods = _status_periods(case, when_open) if when_open else []
     flags = []
     for target in targets:
-        if when_open and not _open_at(case, when_open, target.dates):
+        surely_open, maybe_open = _open_during(periods, target.dates) if when_open else (True, True)
+        if not maybe_open:
             continue
         earliest = _before(target.dates.start, window)
         latest_window_start = _before(target.dates.end, window)
@@ -738,7 +748,8 @@ def precondition_rule(rule: Rule, case: _Case) -> list[Flag]:
                  and r is not target]
         if surely:
             continue
-        definite = not maybe
+        # Definite only if no reading has the required event in time nor the status closed.
+        definite = not maybe and surely_open
         message = (
             f"{target_label[:1].upper()}{target_label[1:]} ({_when(target.dates)}) with no {label} recorded "
             f"in the {window} before it; {rule.status_label}: {rule.title.lower()}"

@@ -14,7 +14,8 @@ The app never writes to the database.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -106,32 +107,32 @@ class CaselineApp(App[None]):
 
     # Data access for workers -----------------------------------------------------------------
 
-    def worker_connection(self) -> sqlite3.Connection:
-        """A read-only connection for a thread worker (the UI thread keeps ``self.conn``)."""
+    @contextmanager
+    def worker_connection(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection for a thread worker, closed afterwards (the UI thread keeps
+        ``self.conn``, which is lent instead when a second connection cannot be opened)."""
         try:
-            return open_database(self.db_path, read_only=True)
+            conn = open_database(self.db_path, read_only=True)
         except Exception:
-            return self.conn
+            yield self.conn
+            return
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def compute_flags(self, case_id: str) -> list[Flag]:
         """Run the flag provider on a connection of its own (call from a worker thread)."""
-        conn = self.worker_connection()
-        try:
+        with self.worker_connection() as conn:
             return list(self.flag_provider(conn, case_id))
-        finally:
-            if conn is not self.conn:
-                conn.close()
 
     def load_rules(self, council: str | None) -> dict[str, Rule]:
         """The guidance library for a council; empty when it cannot be read (shown as such)."""
-        conn = self.worker_connection()
-        try:
-            return dict(self.rules_provider(conn, council))
-        except Exception:
-            return {}
-        finally:
-            if conn is not self.conn:
-                conn.close()
+        with self.worker_connection() as conn:
+            try:
+                return dict(self.rules_provider(conn, council))
+            except Exception:
+                return {}
 
     # Screens ---------------------------------------------------------------------------------
 

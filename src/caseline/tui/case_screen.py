@@ -159,12 +159,8 @@ class CaseScreen(Screen[None]):
     def load_full_index(self) -> None:
         """Read the whole ordered index of a long case off the UI thread."""
         app = self.app
-        conn = app.worker_connection()
-        try:
+        with app.worker_connection() as conn:
             ids, starts = load_order(conn, self.case_id)
-        finally:
-            if conn is not app.conn:
-                conn.close()
         flags, anchors = self.flags, self.anchors
         model = self._model_in_worker(ids, starts, flags, anchors)
         app.call_from_thread(self._index_ready, ids, starts, (model, flags))
@@ -200,8 +196,7 @@ class CaseScreen(Screen[None]):
     def load_flags(self) -> None:
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
-        conn = app.worker_connection()
-        try:
+        with app.worker_connection() as conn:
             lane_rows = load_lane_rows(conn, self.case_id)
             end = chronology_end(conn, self.case_id)
             last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
@@ -214,9 +209,6 @@ class CaseScreen(Screen[None]):
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
-        finally:
-            if conn is not app.conn:
-                conn.close()
         lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day)
         ids, starts = self.ids, self.starts
         model = self._model_in_worker(ids, starts, flags, anchors)
@@ -507,19 +499,15 @@ class CaseScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, text: str, model: RowModel, event_filter: EventFilter, flag_event_ids: set[int]) -> None:
         worker = get_current_worker()
-        conn = self.app.worker_connection()
-        own = conn is not self.app.conn
-        if own:
-            # A newer search cancels this worker; this stops SQLite mid-scan too.
-            conn.set_progress_handler(lambda: 1 if worker.is_cancelled else 0, 100_000)
-        try:
-            positions = search_positions(conn, self.case_id, text, event_filter, flag_event_ids,
-                                         should_stop=lambda: worker.is_cancelled)
-        except sqlite3.OperationalError:
-            return  # interrupted by the progress handler: a newer search is running
-        finally:
-            if own:
-                conn.close()
+        with self.app.worker_connection() as conn:
+            if conn is not self.app.conn:
+                # A newer search cancels this worker; this stops SQLite mid-scan too.
+                conn.set_progress_handler(lambda: 1 if worker.is_cancelled else 0, 100_000)
+            try:
+                positions = search_positions(conn, self.case_id, text, event_filter, flag_event_ids,
+                                             should_stop=lambda: worker.is_cancelled)
+            except sqlite3.OperationalError:
+                return  # interrupted by the progress handler: a newer search is running
         if worker.is_cancelled:
             return
         rows = sorted([model.row_of_position(p) for p in positions] + model.rows_of_flags_matching(text))
