@@ -283,8 +283,8 @@ class CaseScreen(Screen[None]):
             counts = {severity: 0 for severity in SYMBOLS}
             for flag in self.flags:
                 counts[flag.severity] = counts.get(flag.severity, 0) + 1
-            summary = " ".join(f"{counts[s]}{SYMBOLS[s]}" for s in SYMBOLS)
-            parts.append(f"{len(self.flags)} flags {summary}")
+            summary = " ".join(f"{counts[s]:,}{SYMBOLS[s]}" for s in SYMBOLS)
+            parts.append(f"{len(self.flags):,} flags {summary}")
         if self.breaches_only:
             parts.append("n/N: breaches only")
         if self.event_filter.active:
