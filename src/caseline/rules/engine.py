@@ -68,11 +68,16 @@ class _Case:
         self.records_from = records_from
         self.people = people
         ordered = sorted(events, key=lambda e: (e.dates.start, e.dates.end, e.kind, e.id))
-        self.events = [e for e in ordered if e.dates.start <= as_of]
+        self.events: list[EventLike] = []
         self.by_kind: dict[str, list[EventLike]] = {}
-        for event in self.events:
+        self.by_ref: dict[str, EventLike] = {}
+        for event in ordered:  # one pass: long cases hold a million events
+            if event.dates.start > as_of:
+                break  # sorted by start: the rest began after as-of too
+            self.events.append(event)
             self.by_kind.setdefault(event.kind, []).append(event)
-        self.by_ref = {(e.ref): e for e in self.events if e.ref}
+            if event.ref:
+                self.by_ref[event.ref] = event
 
     def of(self, kinds: Iterable[str]) -> list[EventLike]:
         kinds = list(kinds)
@@ -663,12 +668,15 @@ def _stability(rule: Rule, case: _Case, kinds: Sequence[str]) -> list[Flag]:
     allocations = case.of(kinds)
     flags: list[Flag] = []
     cluster: tuple[int, int, bool] | None = None  # (first index, last index, definite)
+    # When each allocation leaves the window, on its latest and on its earliest reading.
+    leaves_latest = [add_duration(a.dates.end, window) for a in allocations]
+    leaves_earliest = [add_duration(a.dates.start, window) for a in allocations]
     possible = _SlidingWorkers(allocations)
     definite = _SlidingWorkers(allocations)
     for i, latest in enumerate(allocations):
         # Possible: the earlier allocation's latest date may fall within the window.
-        first_possible = possible.advance(i, lambda a: add_duration(a.dates.end, window) <= latest.dates.start)
-        definite.advance(i, lambda a: add_duration(a.dates.start, window) <= latest.dates.end)
+        first_possible = possible.advance(i, lambda k: leaves_latest[k] <= latest.dates.start)
+        definite.advance(i, lambda k: leaves_earliest[k] <= latest.dates.end)
         if possible.distinct() >= threshold:
             is_definite = definite.distinct() >= threshold
             if cluster is not None and first_possible <= cluster[1]:
@@ -691,11 +699,11 @@ class _SlidingWorkers:
         self.counts: dict[str, int] = {}
 
     def advance(self, high: int, outside) -> int:
-        """Take allocation *high* in, drop those *outside* the window; return the first index
-        that counts (the worker in post when the window opened)."""
+        """Take allocation *high* in, drop those whose index is *outside* the window; return
+        the first index that counts (the worker in post when the window opened)."""
         actor = self.allocations[high].actor
         self.counts[actor] = self.counts.get(actor, 0) + 1
-        while self.low < high and outside(self.allocations[self.low]):
+        while self.low < high and outside(self.low):
             gone = self.allocations[self.low].actor
             self.counts[gone] -= 1
             if not self.counts[gone]:
