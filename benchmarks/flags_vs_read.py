@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/flags_vs_read.py [--rows N]
 
 Prints the time to read every row of the case with sqlite3 (no processing), the time for
-`caseline.analysis.case_flags` (its own reading included), their ratio (target <= 2.0) and
+`caseline.analysis.analyse` (its own reading included), their ratio (target <= 2.0) and
 the process's peak memory (target < 500 MB). Both are timed --repeat times, alternating, and
 the medians compared: on a shared machine single runs of either vary by a fifth.
 """
@@ -33,12 +33,12 @@ def raw_read_seconds(db: Path) -> tuple[float, int]:
 
 
 def flags_seconds(db: Path) -> tuple[float, int]:
-    from caseline.analysis import case_flags
+    from caseline.analysis import analyse
     from caseline.store import open_database
 
     conn = open_database(db, read_only=True)
     started = time.perf_counter()
-    flags = case_flags(conn, "bench")
+    flags = analyse(conn, "bench").flags
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed, len(flags)

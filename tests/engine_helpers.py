@@ -6,7 +6,7 @@ from itertools import count
 
 from caseline.dates import parse_range
 from caseline.guidance import Rule
-from caseline.store import Event
+from caseline.model import Event
 
 _ids = count(1)
 

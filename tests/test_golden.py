@@ -5,13 +5,17 @@ from datetime import date
 
 import pytest
 
-from caseline.analysis import case_flags
+from caseline.analysis import analyse
 from caseline.samples import build_sample_database
 from caseline.store import open_database
 
 LEICS = "leicestershire-21-018-990"
 KENT = "kent-21-001-933"
 TOM_AND_NIKKI = "careless-tom-and-nikki"
+
+
+def case_flags(conn, case_id, as_of=None):
+    return list(analyse(conn, case_id, as_of).flags)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,11 @@
 
 import json
 
+import sqlite3
+
 import pytest
 
-from caseline.importer import ImportFailed, import_files
+from caseline.importing import ImportFailed, import_files
 from caseline.store import load_events, open_database
 from conftest import CSV_HEADER, write
 
@@ -93,8 +95,9 @@ def test_bad_csv_names_file_line_and_field_and_imports_nothing(case_db, tmp_path
 def test_an_id_already_in_the_database_is_refused(case_db, tmp_path):
     csv = write(tmp_path / "e.csv", "id,case_id,date_start,kind,summary\n7,c1,2021-01-01,note,a\n")
     _import(case_db, csv)
-    with pytest.raises(ImportFailed, match="already in the database"):
-        _import(case_db, csv)
+    other = write(tmp_path / "f.csv", "id,case_id,date_start,kind,summary\n7,c1,2021-02-01,note,b\n")
+    with pytest.raises(ImportFailed, match="event id 7 is already in the database"):
+        _import(case_db, other)
     assert _count(case_db) == 1
 
 
@@ -152,3 +155,59 @@ def test_not_json_at_all(db_path, tmp_path):
     path = write(tmp_path / "case.json", "{nope")
     with pytest.raises(ImportFailed, match=r"case.json:1: is not valid JSON"):
         _import(db_path, path)
+
+
+# --- Re-imports -------------------------------------------------------------------------------
+
+
+def test_importing_the_same_file_twice_adds_nothing_and_says_so(case_db, tmp_path):
+    csv = write(tmp_path / "e.csv", CSV_HEADER + "c1,2021-09-15,,cin_visit,SW1,Visit\nc1,2021-10-01,,note,,Note\n")
+    first = _import(case_db, csv)
+    again = _import(case_db, csv)
+    assert (first.events, first.present) == (2, 0)
+    assert (again.events, again.present) == (0, 2)
+    assert _count(case_db) == 2
+
+
+def test_a_grown_extract_adds_only_its_new_rows(case_db, tmp_path):
+    rows = "c1,2021-09-15,,cin_visit,SW1,Visit\n"
+    _import(case_db, write(tmp_path / "a.csv", CSV_HEADER + rows))
+    grown = write(tmp_path / "b.csv", CSV_HEADER + rows + "c1,2021-11-01,,cin_visit,SW1,Next visit\n")
+    result = _import(case_db, grown)
+    assert (result.events, result.present) == (1, 1)
+    assert _count(case_db) == 2
+
+
+def test_a_reimport_with_a_changed_row_is_refused_naming_the_row(case_db, tmp_path):
+    rows = "c1,2021-09-15,,cin_visit,SW1,Visit\nc1,2021-10-01,,note,,Note\n"
+    _import(case_db, write(tmp_path / "a.csv", CSV_HEADER + rows))
+    changed = write(tmp_path / "b.csv", CSV_HEADER + "c1,2021-09-15,,cin_visit,SW1,Visit\nc1,2021-10-01,,note,,Note (corrected)\n")
+    with pytest.raises(ImportFailed) as caught:
+        _import(case_db, changed)
+    assert any("b.csv:3: row: changes event id" in line for line in caught.value.problems), caught.value.problems
+    assert _count(case_db) == 2
+
+
+def test_a_changed_row_with_a_ref_is_refused_and_replace_replaces_the_case(case_db, tmp_path):
+    header = "case_id,ref,date_start,kind,summary\n"
+    _import(case_db, write(tmp_path / "a.csv", header + "c1,V1,2021-09-15,cin_visit,Visit\nc1,V2,2021-10-15,cin_visit,Visit\n"))
+    changed = write(tmp_path / "b.csv", header + "c1,V1,2021-09-16,cin_visit,Visit\n")
+    with pytest.raises(ImportFailed, match=r"b.csv:2: ref: 'V1' is already event id"):
+        _import(case_db, changed)
+    result = _import(case_db, changed, replace=True)
+    assert result.events == 1
+    conn = open_database(case_db, read_only=True)
+    assert [tuple(r) for r in conn.execute("SELECT ref, date_start FROM events")] == [("V1", "2021-09-16")]
+    conn.close()
+
+
+def test_a_ref_names_one_event_of_its_case(case_db, tmp_path):
+    header = "case_id,ref,date_start,kind,summary\n"
+    twice = write(tmp_path / "a.csv", header + "c1,V1,2021-09-15,cin_visit,Visit\nc1,V1,2021-10-15,cin_visit,Other\n")
+    with pytest.raises(ImportFailed, match="a.csv:3: ref: 'V1' is used twice"):
+        _import(case_db, twice)
+    conn = open_database(case_db)
+    conn.execute("INSERT INTO events (case_id, ref, date_start, kind, summary) VALUES ('c1', 'R', '2021-01-01', 'note', 'x')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO events (case_id, ref, date_start, kind, summary) VALUES ('c1', 'R', '2021-01-02', 'note', 'y')")
+    conn.close()

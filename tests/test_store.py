@@ -84,15 +84,40 @@ def test_a_table_made_by_plain_sqlite_utils_is_migrated_keeping_rows(tmp_path):
     raw.execute("INSERT INTO events VALUES ('c', '2021-09-15', 'cin_visit', 'Visit')")
     raw.commit()
     raw.close()
-    conn = open_database(path)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a caseline database; run 'caseline init"):
+        open_database(path)  # a writing open that was not asked to adopt the file
+    assert path.read_bytes() == before
+    conn = open_database(path, adopt=True)  # what 'caseline init' and 'import' do
     cols = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
     assert set(SCHEMA["events"]) - {"id"} <= cols
     assert conn.execute("SELECT summary FROM events").fetchone()[0] == "Visit"
     conn.close()
 
 
+def test_a_plain_events_table_reads_with_every_documented_column_and_stays_untouched(tmp_path):
+    from caseline.store import get_case, list_cases, load_events
+
+    path = tmp_path / "plain.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE events (case_id TEXT, date_start TEXT, kind TEXT, summary TEXT)")
+    raw.execute("INSERT INTO events VALUES ('c', '2021-09-15', 'cin_visit', 'Visit')")
+    raw.commit()
+    raw.close()
+    before = path.read_bytes()
+    conn = open_database(path, read_only=True)
+    assert [case.id for case in list_cases(conn)] == ["c"]
+    assert get_case(conn, "c").event_count == 1
+    (event,) = load_events(conn, "c")
+    assert (event.id, event.summary, event.actor, event.dates.start.isoformat()) == (1, "Visit", "", "2021-09-15")
+    conn.close()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.db"]
+
+
 def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
-    import caseline.store as store
+    import caseline.store.database as database
+    import caseline.store.schema as store
 
     path = tmp_path / "half.db"
     raw = sqlite3.connect(path)
@@ -105,7 +130,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(store, "MIGRATIONS", [broken])
-    conn = store._connect(path, read_only=False)
+    conn = database._connect(path, read_only=False)
     with pytest.raises(RuntimeError):
         migrate_database(conn)
     assert schema_version(conn) == 0

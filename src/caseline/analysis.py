@@ -1,29 +1,150 @@
-"""One call from a database and a case to its flags: what the CLI, the TUI and scripts use."""
+"""Everything computed about one case at one as-of date, built by one function and shared.
+
+:func:`analyse` is the one way from a database and a case to its flags: the CLI, the TUI's
+picker and case screen, exports and (next) replay all call it. It reads the case, its people
+and the rules in force (local policy applied) once, runs the engine over only the event
+kinds some rule reads, and notes the start days of the events the flags rest on (where the
+timeline places flag rows).
+
+Results are cached per (database file, case, as-of, database change): the picker's count
+and the case screen's flags are one computation. A change is seen from the file's and its
+``-wal``'s size and modification time, so a write by any process invalidates the cache.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
-from caseline.rules.flags import Flag
+from caseline.guidance import Rule
+from caseline.model import CaseInfo, Flag, Person
+
+__all__ = ["CaseAnalysis", "analyse", "assemble", "AnalysisProvider", "clear_cache"]
 
 
-def case_flags(conn: sqlite3.Connection, case_id: str, as_of: date | None = None) -> list[Flag]:
-    """Flags for *case_id* as known on *as_of* (default: the end of its chronology).
+@dataclass(frozen=True)
+class CaseAnalysis:
+    """One case as known at one as-of date.
+
+    Attributes:
+        case: the case's metadata.
+        people: person id to :class:`~caseline.model.Person`.
+        rules: the rules in force for the case's council, local policy applied.
+        as_of: the as-of date the flags were computed for (``None``: the case has no events).
+        flags: every flag, sorted by start date, then severity, then key.
+        anchors: start-day ordinals of the events the flags rest on.
+    """
+
+    case: CaseInfo
+    people: Mapping[str, Person]
+    rules: Mapping[str, Rule]
+    as_of: date | None
+    flags: tuple[Flag, ...]
+    anchors: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def people_names(self) -> dict[str, str]:
+        return {person.id: person.name for person in self.people.values()}
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self.rules.get(rule_id)
+
+    def severity_counts(self) -> dict[str, int]:
+        counts = {"breach": 0, "attention": 0, "info": 0}
+        for flag in self.flags:
+            counts[flag.severity] = counts.get(flag.severity, 0) + 1
+        return counts
+
+
+AnalysisProvider = Callable[[sqlite3.Connection, str, "date | None"], CaseAnalysis]
+
+_CACHE: OrderedDict[tuple, CaseAnalysis] = OrderedDict()
+_CACHE_SIZE = 8
+_LOCK = threading.Lock()
+
+
+def _database_file(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else ""
+
+
+def _stamp(path: str) -> tuple:
+    """What changes whenever any process writes the database."""
+    parts = []
+    for name in (path, f"{path}-wal"):
+        try:
+            info = os.stat(name)
+            parts.append((info.st_size, info.st_mtime_ns))
+        except OSError:
+            parts.append(None)
+    return tuple(parts)
+
+
+def clear_cache() -> None:
+    with _LOCK:
+        _CACHE.clear()
+
+
+def assemble(
+    conn: sqlite3.Connection,
+    case_id: str,
+    *,
+    flags: Iterable[Flag],
+    rules: Mapping[str, Rule],
+    as_of: date | None,
+    case: CaseInfo | None = None,
+    people: Mapping[str, Person] | None = None,
+) -> CaseAnalysis:
+    """A :class:`CaseAnalysis` from flags computed elsewhere (tests, benchmarks, :func:`analyse`)."""
+    from caseline.store import get_case, list_people
+    from caseline.store.timeline import anchor_dates
+
+    case = case or get_case(conn, case_id, count_events=False)
+    if people is None:
+        people = {person.id: person for person in list_people(conn, case_id)}
+    flags = tuple(flags)
+    anchors = anchor_dates(conn, {event_id for flag in flags for event_id in flag.events})
+    return CaseAnalysis(case, dict(people), dict(rules), as_of, flags, anchors)
+
+
+def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None) -> CaseAnalysis:
+    """The case *case_id* as known on *as_of* (default: the end of its chronology).
 
     Only the event kinds some rule reads are loaded, so a case of a million notes and visits
     costs what its visits cost.
 
     Raises:
         caseline.store.StoreError: when there is no such case.
+        caseline.dates.DateError: when a date the engine needs falls outside the calendar.
     """
     from caseline.guidance import library_for
     from caseline.rules.engine import compute_flags, required_kinds
     from caseline.store import chronology_end, get_case, list_people, load_facts
 
+    path = _database_file(conn)
+    key = (path, case_id, as_of, _stamp(path)) if path else None
+    if key is not None:
+        with _LOCK:
+            cached = _CACHE.get(key)
+            if cached is not None:
+                _CACHE.move_to_end(key)
+                return cached
     case = get_case(conn, case_id, count_events=False)
     rules = library_for(conn, case.council or None)
-    events = load_facts(conn, case_id, required_kinds(rules.values()))
-    people = {person.id: person.name for person in list_people(conn, case_id)}
+    people = {person.id: person for person in list_people(conn, case_id)}
     end = as_of or chronology_end(conn, case_id)
-    return compute_flags(events, rules, as_of=end, records_from=case.records_from, people=people)
+    facts = load_facts(conn, case_id, required_kinds(rules.values()))
+    flags = compute_flags(facts, rules, as_of=end, records_from=case.records_from,
+                          people={pid: person.name for pid, person in people.items()})
+    result = assemble(conn, case_id, flags=flags, rules=rules, as_of=end, case=case, people=people)
+    if key is not None:
+        with _LOCK:
+            _CACHE[key] = result
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return result

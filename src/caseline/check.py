@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from caseline.dates import DateError
-from caseline.kinds import KNOWN_KINDS, PERSON_ROLES
-from caseline.store import SCHEMA, existing_tables, event_dates
+from caseline.importing.validate import check_event_fields
+from caseline.kinds import PERSON_ROLES
+from caseline.store import SCHEMA, existing_tables, table_columns
+from caseline.store.inspect import raw_case_ids, raw_event_rows, raw_people_roles
 
 REQUIRED_TABLES = ("cases", "events")
 MAX_LINES_PER_CHECK = 50
@@ -44,10 +45,6 @@ class _Limited:
             self.report.suppressed += 1
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
-
-
 def check_database(conn: sqlite3.Connection) -> CheckReport:
     """Check structure, then every event row. Never writes."""
     report = CheckReport()
@@ -60,7 +57,7 @@ def check_database(conn: sqlite3.Connection) -> CheckReport:
             report.warnings.append(f"table {table}: missing (run 'caseline init DB' to add it)")
     columns: dict[str, set[str]] = {}
     for table in tables & set(SCHEMA):
-        have = columns[table] = _columns(conn, table)
+        have = columns[table] = table_columns(conn, table)
         for column, (_, required, _) in SCHEMA[table].items():
             if column in have:
                 continue
@@ -77,68 +74,48 @@ def check_database(conn: sqlite3.Connection) -> CheckReport:
 
     case_ids: set[str] | None = None
     if "cases" in tables and "id" in columns.get("cases", set()):
-        case_ids = {str(row[0]) for row in conn.execute("SELECT id FROM cases")}
+        case_ids = raw_case_ids(conn)
         report.cases = len(case_ids)
     _check_events(conn, event_cols, case_ids, report)
     if "people" in tables and {"role", "case_id", "id"} <= columns.get("people", set()):
         roles = _Limited(report, report.warnings)
-        for case_id, person_id, role in conn.execute("SELECT case_id, id, role FROM people"):
+        for case_id, person_id, role in raw_people_roles(conn):
             if role and role not in PERSON_ROLES:
                 roles.add(f"people {case_id}/{person_id}: role: {role!r} is not one of {', '.join(PERSON_ROLES)}")
     return report
 
 
 def _check_events(conn: sqlite3.Connection, cols: set[str], case_ids: set[str] | None, report: CheckReport) -> None:
-    has = {name: name in cols for name in ("date_end", "ref", "relative_to", "id")}
-    select = ", ".join(
-        [
-            "rowid",
-            "id" if has["id"] else "rowid",
-            "case_id",
-            "date_start",
-            "date_end" if has["date_end"] else "NULL",
-            "kind",
-            "summary",
-            "ref" if has["ref"] else "NULL",
-            "relative_to" if has["relative_to"] else "NULL",
-        ]
-    )
-    bad_dates = _Limited(report, report.problems)
-    empty = _Limited(report, report.problems)
+    field_problems = _Limited(report, report.problems)
     unknown_case: dict[str, int] = {}
     unknown_kinds: dict[str, int] = {}
-    refs: dict[tuple[str, str], int] = {}
+    refs: dict[tuple[str, str], object] = {}
     relatives: list[tuple[object, str, str]] = []
     duplicate_refs = _Limited(report, report.problems)
-    cursor = conn.execute(f"SELECT {select} FROM events")
-    while batch := cursor.fetchmany(10000):
-        for _, event_id, case_id, start, end, kind, summary, ref, relative_to in batch:
-            report.events_checked += 1
-            where = f"events id {event_id}"
-            case_text = "" if case_id is None else str(case_id)
-            if not case_text:
-                empty.add(f"{where}: case_id: is empty")
-            elif case_ids is not None and case_text not in case_ids:
-                unknown_case[case_text] = unknown_case.get(case_text, 0) + 1
-            try:
-                event_dates(start, end)
-            except DateError as exc:
-                column = "date_end" if "date_end" in str(exc) or (end and "before" in str(exc)) else "date_start"
-                bad_dates.add(f"{where}: {column}: {exc}")
-            if not kind:
-                empty.add(f"{where}: kind: is empty")
-            elif kind not in KNOWN_KINDS:
-                unknown_kinds[str(kind)] = unknown_kinds.get(str(kind), 0) + 1
-            if summary is None or not str(summary).strip():
-                empty.add(f"{where}: summary: is empty")
-            if ref:
-                key = (case_text, str(ref))
-                if key in refs:
-                    duplicate_refs.add(f"{where}: ref: {ref!r} is also used by events id {refs[key]} in case {case_text!r}")
-                else:
-                    refs[key] = event_id
-            if relative_to:
-                relatives.append((event_id, case_text, str(relative_to)))
+    for row in raw_event_rows(conn):
+        report.events_checked += 1
+        event_id = row["id"]
+        where = f"events id {event_id}"
+        case_text = "" if row["case_id"] is None else str(row["case_id"])
+        if not case_text:
+            field_problems.add(f"{where}: case_id: is empty")
+        elif case_ids is not None and case_text not in case_ids:
+            unknown_case[case_text] = unknown_case.get(case_text, 0) + 1
+        # The same row check as import, without the id (SQLite assigned it).
+        checked, problems = check_event_fields({**row, "id": None})
+        for problem in problems:
+            field_problems.add(f"{where}: {problem.field}: {problem.what}")
+        if checked.kind and not checked.known_kind:
+            unknown_kinds[checked.kind] = unknown_kinds.get(checked.kind, 0) + 1
+        ref, relative_to = row["ref"], row["relative_to"]
+        if ref:
+            key = (case_text, str(ref))
+            if key in refs:
+                duplicate_refs.add(f"{where}: ref: {ref!r} is also used by events id {refs[key]} in case {case_text!r}")
+            else:
+                refs[key] = event_id
+        if relative_to:
+            relatives.append((event_id, case_text, str(relative_to)))
     for case_id, count in sorted(unknown_case.items()):
         report.problems.append(
             f"events: case_id {case_id!r} ({count} event{'s' if count != 1 else ''}) is not in the cases table"

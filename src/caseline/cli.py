@@ -13,22 +13,39 @@ from typing import NoReturn
 
 import click
 
+#: Exit statuses (the README documents them): 0 done, 1 problems in the data or the request,
+#: 2 the file cannot be used (missing, not SQLite, newer, unreadable, locked).
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 
 
 def fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
-    click.echo(f"caseline: {message}", err=True)
+    from caseline.sanitize import clean
+
+    click.echo(f"caseline: {clean(message)}", err=True)
     sys.exit(code)
 
 
-def _open(path: str, *, create: bool = False, read_only: bool = False, migrate: bool = True):
+def echo(text: object, *, err: bool = False) -> None:
+    """Print one line of database or file text, cleaned for the terminal."""
+    from caseline.sanitize import clean
+
+    click.echo(clean(text), err=err)
+
+
+def _open(path: str, *, create: bool = False, read_only: bool = False, adopt: bool = False, as_is: bool = False):
+    """Open *path* as asked; any reason it cannot be used ends the command with one sentence."""
     from caseline.store import StoreError, open_database
 
     try:
-        return open_database(path, create=create, read_only=read_only, migrate=migrate)
+        return open_database(path, create=create, read_only=read_only, adopt=adopt, as_is=as_is)
     except StoreError as exc:
         fail(str(exc), EXIT_UNUSABLE)
+
+
+def _reading(path: str, *, as_is: bool = False):
+    """A connection that cannot write, on any SQLite file (a plain sqlite-utils import too)."""
+    return _open(path, read_only=True, as_is=as_is)
 
 
 def _require_case(conn, case_id: str):
@@ -79,7 +96,7 @@ def init_command(db: str) -> None:
     from caseline.store import SCHEMA_VERSION
 
     existed = Path(db).exists()
-    conn = _open(db, create=True)
+    conn = _open(db, create=True, adopt=True)
     conn.close()
     verb = "updated" if existed else "created"
     click.echo(f"{db}: {verb} (schema version {SCHEMA_VERSION})")
@@ -90,7 +107,8 @@ def init_command(db: str) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--case", "case_id", metavar="ID", help="Put every event in this case.")
 @click.option("--create-cases", is_flag=True, help="Create cases that CSV rows name and DB lacks.")
-def import_command(db: str, files: tuple[str, ...], case_id: str | None, create_cases: bool) -> None:
+@click.option("--replace", is_flag=True, help="Replace the events of every case the files name.")
+def import_command(db: str, files: tuple[str, ...], case_id: str | None, create_cases: bool, replace: bool) -> None:
     """Import events (CSV) and whole cases (JSON) into DB, all or nothing.
 
     \b
@@ -98,30 +116,45 @@ def import_command(db: str, files: tuple[str, ...], case_id: str | None, create_
          other events columns. Dates: 2021-09-15, 2021-09 (whole month), 2021 (whole year).
     JSON: {"case": {...}, "people": [...], "events": [...]}.
     Every row is checked first; on any problem nothing is imported and each problem is
-    listed as FILE:LINE: field: what is wrong.
+    listed as FILE:LINE: field: what is wrong. Rows DB already holds are skipped, so
+    importing a file twice adds nothing; a changed row is refused unless --replace.
     """
-    from caseline.importer import ImportFailed, import_files
+    from caseline.importing import ImportFailed, import_files
+    from caseline.store import StoreError, remove_database_files
 
     for name in files:
         if not Path(name).exists():
             fail(f"{name}: no such file")
-    conn = _open(db, create=True)
+    created = not Path(db).exists()
+    conn = _open(db, create=True, adopt=True)
     total = sum(Path(name).stat().st_size for name in files)
+    failure: tuple[str, int] | None = None
     try:
         with _progress(total) as progress:
-            result = import_files(conn, files, case_id=case_id, create_cases=create_cases, progress=progress)
+            result = import_files(conn, files, case_id=case_id, create_cases=create_cases,
+                                  replace=replace, progress=progress)
     except ImportFailed as exc:
         for line in exc.problems:
-            click.echo(line, err=True)
+            echo(line, err=True)
         if exc.more:
             click.echo(f"... and {exc.more} more problem(s)", err=True)
-        fail(f"nothing was imported ({len(exc.problems) + exc.more} problem(s))")
+        failure = (f"nothing was imported ({len(exc.problems) + exc.more} problem(s))", EXIT_PROBLEMS)
+    except StoreError as exc:
+        failure = (str(exc), EXIT_UNUSABLE)
     finally:
         conn.close()
+    if failure is not None:
+        if created:
+            remove_database_files(db)  # a failed first import leaves no file behind
+        fail(*failure)
     for kind, count in sorted(result.unknown_kinds.items()):
-        click.echo(f"warning: kind {kind!r} ({count} event(s)) is not a known kind; it is kept and shown", err=True)
-    created = f", created case(s) {', '.join(result.cases_created)}" if result.cases_created else ""
-    click.echo(f"{db}: imported {result.events} event(s){created}")
+        echo(f"warning: kind {kind!r} ({count} event(s)) is not a known kind; it is kept and shown", err=True)
+    created_text = f", created case(s) {', '.join(result.cases_created)}" if result.cases_created else ""
+    present = f"; {result.present} row(s) already in {db} were skipped" if result.present else ""
+    if not result.events and result.present:
+        echo(f"{db}: nothing new: all {result.present} row(s) are already there")
+    else:
+        echo(f"{db}: imported {result.events} event(s){created_text}{present}")
 
 
 class _progress:
@@ -163,19 +196,19 @@ def check_command(db: str) -> None:
     """
     from caseline.check import check_database
 
-    conn = _open(db, read_only=True, migrate=False)
+    conn = _reading(db, as_is=True)
     try:
         report = check_database(conn)
     finally:
         conn.close()
     for line in report.problems:
-        click.echo(f"problem: {line}")
+        echo(f"problem: {line}")
     for line in report.warnings:
-        click.echo(f"warning: {line}")
+        echo(f"warning: {line}")
     if report.suppressed:
         click.echo(f"... {report.suppressed} more line(s) not shown")
     status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
-    click.echo(f"{db}: {report.cases} case(s), {report.events_checked} event(s) checked: {status}")
+    echo(f"{db}: {report.cases} case(s), {report.events_checked} event(s) checked: {status}")
     sys.exit(0 if report.ok else EXIT_PROBLEMS)
 
 
@@ -198,7 +231,7 @@ def samples_list() -> None:
 @DB_ARG
 def samples_build(db: str) -> None:
     """Load every sample case into DB (created if needed)."""
-    from caseline.importer import ImportFailed
+    from caseline.importing import ImportFailed
     from caseline.samples import build_sample_database
     from caseline.store import StoreError
 
@@ -217,13 +250,31 @@ def samples_build(db: str) -> None:
 @click.option("--read-only", is_flag=True, help="Open so that nothing can be written.")
 @click.option("--high-contrast", is_flag=True, help="Use the high-contrast theme.")
 def open_command(db: str | None, case: str | None, read_only: bool, high_contrast: bool) -> None:
-    """Open DB in the timeline explorer (the sample cases when DB is omitted)."""
+    """Open DB in the timeline explorer (the sample cases when DB is omitted).
+
+    A database filled only by plain sqlite-utils is opened read-only, as it is; run
+    'caseline init DB' first to make it a caseline database.
+    """
+    from caseline.store import NotCaselineError, StoreError, has_events_table, list_cases, open_database
+
     if db is None:
         db = str(_sample_database())
-    conn = _open(db, read_only=read_only)
+    try:
+        conn = open_database(db, read_only=read_only)
+    except NotCaselineError as exc:
+        conn = _reading(db)
+        if not has_events_table(conn):
+            conn.close()
+            fail(str(exc), EXIT_UNUSABLE)
+        read_only = True
+        echo(f"{db}: not a caseline database; opened read-only as it is ('caseline init {db}' makes it one)", err=True)
+    except StoreError as exc:
+        fail(str(exc), EXIT_UNUSABLE)
     try:
         if case is not None:
             _require_case(conn, case)
+        elif not list_cases(conn):
+            fail(f"{db}: holds no cases; import some with 'caseline import {db} FILE'")
     finally:
         conn.close()
     from caseline.tui import run_app
@@ -253,58 +304,21 @@ def _sample_database() -> Path:
 )
 def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
     """List the flags for one case: gaps, missed deadlines and reviews, worker changes."""
-    from caseline.analysis import case_flags
+    from caseline.analysis import analyse
     from caseline.dates import DateError
+    from caseline.export.flags import write_flags
 
     when = _parse_as_of(as_of)
-    conn = _open(db, read_only=True, migrate=False)
+    conn = _reading(db)
     try:
         _require_case(conn, case_id)
         try:
-            flags = case_flags(conn, case_id, as_of=when)
+            analysis = analyse(conn, case_id, as_of=when)
         except DateError as exc:
             fail(f"case {case_id!r}: {exc}")
     finally:
         conn.close()
-    _print_flags(flags, fmt)
-
-
-def _print_flags(flags, fmt: str) -> None:
-    if fmt == "json":
-        import json
-
-        click.echo(json.dumps([flag.to_dict() for flag in flags], indent=2))
-        return
-    if fmt == "csv":
-        import csv
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["key", "kind", "rule", "severity", "certainty", "start", "end", "due", "events", "message"])
-        for flag in flags:
-            row = flag.to_dict()
-            row["events"] = " ".join(str(e) for e in flag.events)
-            writer.writerow([row[k] if row[k] is not None else "" for k in row])
-        return
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(show_lines=False, header_style="bold")
-    for name in ("severity", "certainty", "kind", "rule", "span", "message"):
-        table.add_column(name, overflow="fold")
-    for flag in flags:
-        span = flag.start.isoformat() if flag.start == flag.end else f"{flag.start.isoformat()}..{flag.end.isoformat()}"
-        table.add_row(
-            Text(flag.severity),
-            Text(flag.certainty),
-            Text(flag.kind),
-            Text(flag.rule),
-            Text(span),
-            Text(flag.message),
-        )
-    console = Console()
-    console.print(table)
-    console.print(f"{len(flags)} flag(s)")
+    write_flags(analysis, fmt, sys.stdout)
 
 
 @cli.command("guidance")
@@ -316,7 +330,7 @@ def guidance_command(fmt: str, db: str | None) -> None:
     """The rule library: each rule, its timescale, citation and status."""
     from caseline.guidance import library_for
 
-    conn = _open(db, read_only=True, migrate=False) if db else None
+    conn = _reading(db) if db else None
     try:
         rules = sorted(library_for(conn).values(), key=lambda rule: rule.id)
     finally:
@@ -331,16 +345,18 @@ def guidance_command(fmt: str, db: str | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from caseline.sanitize import clean
+
     table = Table(header_style="bold", show_lines=True)
     for name in ("rule", "shape", "status", "timescale", "citation"):
         table.add_column(name, overflow="fold")
     for rule in rules:
         table.add_row(
-            Text(f"{rule.id}\n{rule.title}"),
-            Text(rule.shape),
-            Text(f"{rule.status_label}\n({rule.confidence} confidence)"),
-            Text(_timescale(rule)),
-            Text(rule.citation_text),
+            Text(clean(f"{rule.id}\n{rule.title}", one_line=False)),
+            Text(clean(rule.shape)),
+            Text(clean(f"{rule.status_label}\n({rule.confidence} confidence)", one_line=False)),
+            Text(clean(_timescale(rule), one_line=False)),
+            Text(clean(rule.citation_text)),
         )
     Console().print(table)
 
@@ -359,18 +375,18 @@ def policy_group() -> None:
 @DB_ARG
 def policy_list(db: str) -> None:
     """List the local overrides in DB."""
-    conn = _open(db, read_only=True, migrate=False)
+    from caseline.store import policy_rows
+
+    conn = _reading(db)
     try:
-        rows = conn.execute("SELECT rule_id, council, param, value FROM policy ORDER BY rule_id, council, param").fetchall()
-    except Exception:
-        rows = []
+        rows = sorted(policy_rows(conn))
     finally:
         conn.close()
     if not rows:
         click.echo("no local policy: every rule uses the library's figures")
     for rule_id, council, param, value in rows:
         scope = council or "all councils"
-        click.echo(f"{rule_id}.{param} = {value}\t({scope})")
+        echo(f"{rule_id}.{param} = {value} ({scope})")
 
 
 @policy_group.command("set")
@@ -383,7 +399,8 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
     import json
 
     from caseline.guidance import GuidanceError, coerce_policy_value, library_for
-    from caseline.store import Transaction
+    from caseline.store import StoreError, Transaction
+    from caseline.store.writes import set_policy
 
     if "=" not in assignment:
         fail(f"{assignment!r}: write PARAM=VALUE, e.g. every=4 weeks")
@@ -397,14 +414,14 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
             value = coerce_policy_value(rules[rule_id], param, raw)
         except GuidanceError as exc:
             fail(str(exc))
-        with Transaction(conn):
-            conn.execute(
-                "INSERT OR REPLACE INTO policy (rule_id, council, param, value) VALUES (?, ?, ?, ?)",
-                (rule_id, council, param, json.dumps(value)),
-            )
+        try:
+            with Transaction(conn):
+                set_policy(conn, rule_id, council, param, json.dumps(value))
+        except StoreError as exc:
+            fail(str(exc), EXIT_UNUSABLE)
     finally:
         conn.close()
-    click.echo(f"{rule_id}.{param} = {json.dumps(value)} ({council or 'all councils'})")
+    echo(f"{rule_id}.{param} = {json.dumps(value)} ({council or 'all councils'})")
 
 
 def main() -> None:

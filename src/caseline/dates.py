@@ -21,6 +21,7 @@ __all__ = [
     "Duration",
     "parse_date_field",
     "parse_range",
+    "OrdinalCache",
     "parse_user_date",
     "parse_duration",
     "add_duration",
@@ -35,7 +36,16 @@ MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 
 class DateError(ValueError):
-    """A date field that cannot be read; the message is one sentence for the user."""
+    """A date field that cannot be read; the message is one sentence for the user.
+
+    Attributes:
+        field: the column at fault (``date_start``, ``date_end``...) when it is known, so
+            import and ``check`` name the field without guessing from the message.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -47,7 +57,9 @@ class DateRange:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise DateError(f"date_end {self.end.isoformat()} is before date_start {self.start.isoformat()}")
+            raise DateError(
+                f"date_end {self.end.isoformat()} is before date_start {self.start.isoformat()}", "date_end"
+            )
 
     @property
     def exact(self) -> bool:
@@ -89,21 +101,79 @@ def parse_date_field(text: str) -> DateRange:
     raise DateError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
 
 
-def parse_range(date_start: str, date_end: str | None = None) -> DateRange:
-    """Combine the two date columns of an event into one range.
+def parse_range(date_start: object, date_end: object = None) -> DateRange:
+    """Combine the two date columns of an event into one range: the only way stored or
+    imported date text becomes dates.
 
     ``date_start`` gives the earliest day (the start of a month or year when partial);
     ``date_end``, when present, gives the latest day (the end of a month or year when partial).
+    Two full ISO days (most rows) take a fast path that skips the general parser.
+
+    Raises:
+        DateError: with ``field`` set to the column at fault.
     """
-    if not date_start or not date_start.strip():
-        raise DateError("date_start is empty")
-    first = parse_date_field(date_start)
-    if date_end is None or not str(date_end).strip():
+    start = "" if date_start is None else str(date_start).strip()
+    end = "" if date_end is None else str(date_end).strip()
+    if len(start) == 10 and (not end or len(end) == 10):
+        try:
+            first = date.fromisoformat(start)
+            last = date.fromisoformat(end) if end else first
+        except ValueError:
+            pass  # the general parser below says what is wrong
+        else:
+            if last < first:
+                raise DateError(f"date_end {end} is before date_start {start}", "date_end")
+            return DateRange(first, last)
+    if not start:
+        raise DateError("date_start is empty", "date_start")
+    try:
+        first = parse_date_field(start)
+    except DateError as exc:
+        raise DateError(str(exc), "date_start") from None
+    if not end:
         return first
-    last = parse_date_field(str(date_end))
+    try:
+        last = parse_date_field(end)
+    except DateError as exc:
+        raise DateError(str(exc), "date_end") from None
     if last.end < first.start:
-        raise DateError(f"date_end {str(date_end).strip()} is before date_start {date_start.strip()}")
+        raise DateError(f"date_end {end} is before date_start {start}", "date_end")
     return DateRange(first.start, last.end)
+
+
+class OrdinalCache:
+    """Day ordinals of stored date text, cached (a long case repeats the same dates a lot).
+
+    Unreadable text maps to day 1, so it sorts first; ``caseline check`` reports it.
+    """
+
+    __slots__ = ("_first", "_last")
+
+    def __init__(self) -> None:
+        self._first: dict[object, int] = {}
+        self._last: dict[object, int] = {}
+
+    def first(self, text: object) -> int:
+        """The first day *text* (``2021-09-15``, ``2021-09``, ``2021``) covers."""
+        found = self._first.get(text)
+        if found is None:
+            try:
+                found = parse_range(text).start.toordinal()
+            except DateError:
+                found = 1
+            self._first[text] = found
+        return found
+
+    def last(self, text: object) -> int:
+        """The last day *text* covers."""
+        found = self._last.get(text)
+        if found is None:
+            try:
+                found = parse_range(text).end.toordinal()
+            except DateError:
+                found = 1
+            self._last[text] = found
+        return found
 
 
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})$")

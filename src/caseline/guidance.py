@@ -101,42 +101,28 @@ def library_for(conn: sqlite3.Connection | None, council: str | None = None) -> 
     rules = {rule.id: rule for rule in _package_library()}
     if conn is None:
         return rules
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "guidance" in tables:
-        for row in conn.execute("SELECT id, title, shape, status, confidence, summary, citation, params FROM guidance"):
-            try:
-                stored = _rule_from_mapping(
-                    {
-                        "id": row[0],
-                        "title": row[1],
-                        "shape": row[2],
-                        "status": row[3],
-                        "confidence": row[4],
-                        "summary": row[5],
-                        "citation": json.loads(row[6] or "{}"),
-                        "params": json.loads(row[7] or "{}"),
-                    }
-                )
-            except (ValueError, KeyError):
-                continue
-            if stored.shape in SHAPES:
-                rules[stored.id] = stored
-    if "policy" in tables:
-        overrides: dict[str, dict[str, Any]] = {}
-        # A council's own row beats the all-councils row ('' sorts first).
-        for rule_id, row_council, param, value in conn.execute(
-            "SELECT rule_id, council, param, value FROM policy ORDER BY council"
-        ):
-            if row_council and row_council != (council or ""):
-                continue
-            try:
-                overrides.setdefault(rule_id, {})[param] = json.loads(value)
-            except ValueError:
-                overrides.setdefault(rule_id, {})[param] = value
-        for rule_id, params in overrides.items():
-            if rule_id in rules:
-                rule = rules[rule_id]
-                rules[rule_id] = replace(rule, params={**rule.params, **params})
+    from caseline.store.reads import policy_rows, stored_rules
+
+    for mapping in stored_rules(conn):
+        try:
+            stored = _rule_from_mapping(mapping)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if stored.shape in SHAPES:
+            rules[stored.id] = stored
+    overrides: dict[str, dict[str, Any]] = {}
+    # A council's own row beats the all-councils row ('' sorts first).
+    for rule_id, row_council, param, value in policy_rows(conn):
+        if row_council and row_council != (council or ""):
+            continue
+        try:
+            overrides.setdefault(rule_id, {})[param] = json.loads(value)
+        except ValueError:
+            overrides.setdefault(rule_id, {})[param] = value
+    for rule_id, params in overrides.items():
+        if rule_id in rules:
+            rule = rules[rule_id]
+            rules[rule_id] = replace(rule, params={**rule.params, **params})
     return rules
 
 

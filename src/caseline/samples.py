@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from caseline.importer import CaseSource, ImportResult, import_files
+from caseline.importing import CaseSource, ImportResult, import_files
 from caseline.store import open_database
 
 

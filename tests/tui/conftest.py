@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from caseline.guidance import Rule
-from caseline.rules.flags import Flag
+from caseline.model import Flag
 from caseline.store import open_database
 
 TODAY = date(2024, 1, 15)
@@ -189,11 +189,21 @@ def rules_provider(conn, council) -> dict[str, Rule]:
     return dict(RULES)
 
 
-def make_app(path: Path, **kwargs):
+def analysis_from(flag_provider=leics_flags, rules=rules_provider):
+    """An analysis provider giving fixed flags and rules (the real store for the rest)."""
+    from caseline.analysis import assemble
+
+    def provide(conn, case_id, as_of=None):
+        return assemble(conn, case_id, flags=flag_provider(conn, case_id), rules=rules(conn, None), as_of=as_of)
+
+    return provide
+
+
+def make_app(path: Path, *, flag_provider=leics_flags, **kwargs):
+    """The app on *path* with fixed flags (*flag_provider*: ``(conn, case_id) -> flags``)."""
     from caseline.tui.app import CaselineApp
 
-    kwargs.setdefault("flag_provider", leics_flags)
-    kwargs.setdefault("rules_provider", rules_provider)
+    kwargs.setdefault("analysis_provider", analysis_from(flag_provider))
     kwargs.setdefault("today", TODAY)
     return CaselineApp(path, **kwargs)
 

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 
 from caseline.sanitize import clean
-from caseline.timeline import EventFilter
+from caseline.model import EventFilter
 
 from .conftest import GAP, INJECT, INJECTION_PAYLOADS, KENT, LEICS, make_app, settle
 

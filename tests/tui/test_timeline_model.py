@@ -1,4 +1,4 @@
-"""The UI-free row and lane models in caseline.timeline."""
+"""The UI-free row and lane models (caseline.view) and the timeline queries (caseline.store.timeline)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseline.dates import DateRange
-from caseline.rules.flags import Flag
+from caseline.model import EventFilter, Flag
 from caseline.store import open_database
-from caseline.timeline import (
-    EventFilter,
-    EventPages,
-    RowModel,
-    age_text,
-    anchor_dates,
+from caseline.store.timeline import anchor_dates, load_lane_rows, load_order, search_positions
+from caseline.view.labels import age_text, severity_symbol
+from caseline.view.lanes import (
+    LANE_KINDS,
     build_lanes,
     column_of,
     date_of_column,
-    load_lane_rows,
-    load_order,
     project_bars,
     project_counts,
-    search_positions,
-    severity_symbol,
     zoom_span,
 )
+from caseline.view.rows import EventPages, RowModel
 
 from .conftest import GAP, LEICS, LEICS_FLAGS
 
@@ -160,7 +155,7 @@ def test_severity_symbols_survive_monochrome():
 
 def test_lanes_workers_statuses_visits_flags(leics_db):
     conn = open_database(leics_db, read_only=True)
-    rows = load_lane_rows(conn, LEICS)
+    rows = load_lane_rows(conn, LEICS, LANE_KINDS)
     lanes = build_lanes(rows, LEICS_FLAGS, None, d("2019-01-01"), d("2022-03-31"))
     by_name = {lane.name: lane for lane in lanes.lanes}
     workers = by_name["Worker"].bars

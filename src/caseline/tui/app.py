@@ -1,20 +1,16 @@
 """The caseline Textual application.
 
-The app owns the database connection (read-only when asked) and two injectable sources:
-
-* ``flag_provider(conn, case_id) -> list[Flag]`` — defaults to
-  :func:`caseline.analysis.case_flags`; tests and benchmarks pass their own.
-* ``rules_provider(conn, council) -> {rule_id: Rule}`` — defaults to
-  :func:`caseline.guidance.library_for`.
-
-Both run in thread workers on a connection of their own, so the UI never waits for them.
-The app never writes to the database.
+The app owns the database connection (read-only when asked) and one injectable source,
+``analysis_provider(conn, case_id, as_of) -> CaseAnalysis`` — :func:`caseline.analysis.analyse`
+by default; tests and benchmarks pass their own. It runs in thread workers on a connection
+of their own, so the UI never waits for it; the picker's counts and the case screen share
+its (cached) result. The app never writes to the database.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -23,13 +19,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
 
-from caseline.guidance import Rule
-from caseline.rules.flags import Flag
+from caseline.analysis import AnalysisProvider, CaseAnalysis
 from caseline.store import list_cases, open_database
 from caseline.tui.commands import CaselineCommands
-
-FlagProvider = Callable[[sqlite3.Connection, str], list[Flag]]
-RulesProvider = Callable[[sqlite3.Connection, "str | None"], dict[str, Rule]]
 
 HIGH_CONTRAST = Theme(
     name="caseline-high-contrast",
@@ -49,16 +41,10 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def default_flag_provider(conn: sqlite3.Connection, case_id: str) -> list[Flag]:
-    from caseline.analysis import case_flags
+def default_analysis_provider(conn: sqlite3.Connection, case_id: str, as_of: date | None) -> CaseAnalysis:
+    from caseline.analysis import analyse
 
-    return case_flags(conn, case_id)
-
-
-def default_rules_provider(conn: sqlite3.Connection, council: str | None) -> dict[str, Rule]:
-    from caseline.guidance import library_for
-
-    return library_for(conn, council)
+    return analyse(conn, case_id, as_of)
 
 
 class CaselineApp(App[None]):
@@ -68,8 +54,7 @@ class CaselineApp(App[None]):
         db_path: the database file.
         case_id: open this case at once (else the picker, or the only case).
         read_only: open the database read-only.
-        flag_provider: where flags come from (default: the rule engine).
-        rules_provider: where rule texts come from (default: the guidance library).
+        analysis_provider: where flags and rules come from (default: the rule engine).
         today: the date used where "now" matters (fixed in tests).
         high_contrast: start in the high-contrast theme.
     """
@@ -86,17 +71,15 @@ class CaselineApp(App[None]):
         db_path: str | Path,
         case_id: str | None = None,
         read_only: bool = False,
-        flag_provider: FlagProvider | None = None,
+        analysis_provider: AnalysisProvider | None = None,
         today: date | None = None,
         high_contrast: bool = False,
-        rules_provider: RulesProvider | None = None,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.read_only = read_only
         self.initial_case = case_id
-        self.flag_provider = flag_provider or default_flag_provider
-        self.rules_provider = rules_provider or default_rules_provider
+        self.analysis_provider = analysis_provider or default_analysis_provider
         self.today = today
         self.conn = open_database(self.db_path, read_only=read_only)
         self.register_theme(HIGH_CONTRAST)
@@ -121,18 +104,12 @@ class CaselineApp(App[None]):
         finally:
             conn.close()
 
-    def compute_flags(self, case_id: str) -> list[Flag]:
-        """Run the flag provider on a connection of its own (call from a worker thread)."""
-        with self.worker_connection() as conn:
-            return list(self.flag_provider(conn, case_id))
-
-    def load_rules(self, council: str | None) -> dict[str, Rule]:
-        """The guidance library for a council; empty when it cannot be read (shown as such)."""
-        with self.worker_connection() as conn:
-            try:
-                return dict(self.rules_provider(conn, council))
-            except Exception:
-                return {}
+    def analyse(self, case_id: str, as_of: date | None = None, conn: sqlite3.Connection | None = None) -> CaseAnalysis:
+        """The case's analysis (call from a worker thread), on *conn* or a connection of its own."""
+        if conn is not None:
+            return self.analysis_provider(conn, case_id, as_of)
+        with self.worker_connection() as own:
+            return self.analysis_provider(own, case_id, as_of)
 
     # Screens ---------------------------------------------------------------------------------
 

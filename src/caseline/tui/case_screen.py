@@ -23,20 +23,13 @@ from textual.widgets import Footer, Static
 
 from caseline.dates import DateRange
 from caseline.guidance import Rule
-from caseline.rules.flags import Flag
+from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
-from caseline.store import chronology_end, get_case, get_events, list_people
-from caseline.timeline import (
-    SYMBOLS,
-    EventFilter,
-    EventPages,
-    RowModel,
-    anchor_dates,
-    build_lanes,
-    load_lane_rows,
-    load_order,
-    search_positions,
-)
+from caseline.store import chronology_end, distinct_values, get_case, get_events, list_people
+from caseline.store.timeline import load_lane_rows, load_order, search_positions
+from caseline.view.labels import SYMBOLS
+from caseline.view.lanes import LANE_KINDS, build_lanes
+from caseline.view.rows import EventPages, RowModel
 from caseline.tui.commands import CaselineCommands
 from caseline.tui.dialogs import FilterScreen, GotoDateScreen, SearchBar
 from caseline.tui.guidance_panel import GuidancePanel, event_text, flag_text
@@ -197,18 +190,17 @@ class CaseScreen(Screen[None]):
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
-            lane_rows = load_lane_rows(conn, self.case_id)
+            lane_rows = load_lane_rows(conn, self.case_id, LANE_KINDS)
             end = chronology_end(conn, self.case_id)
             last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
             lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day)
             app.call_from_thread(self._lanes_ready, lane_rows, last_day, lanes)
             try:
-                flags = list(app.compute_flags(self.case_id))
-                rules = app.load_rules(self.case.council or None)
-                anchors = anchor_dates(conn, {event_id for flag in flags for event_id in flag.events})
+                analysis = app.analyse(self.case_id, conn=conn)
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
+        flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
         lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day)
         ids, starts = self.ids, self.starts
         model = self._model_in_worker(ids, starts, flags, anchors)
@@ -307,7 +299,8 @@ class CaseScreen(Screen[None]):
             events = get_events(self.conn, row.flag.events)
             ordered = [events[i] for i in row.flag.events if i in events]
             following = self.following[1] if self.following and self.following[0].key == row.flag.key else None
-            self.panel.show(flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following))
+            self.panel.show(flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following,
+                                      self.panel.severity_styles()))
             return
         event = self.pages.event_at(row.position) if row.position is not None else None
         if event is None:
@@ -318,7 +311,8 @@ class CaseScreen(Screen[None]):
             flag, index = self.following
             if flag.events and flag.events[index % len(flag.events)] == event.id:
                 text.append(f"Event {index + 1} of {len(flag.events)} behind the flag (e: next)\n\n", "italic dim")
-        text.append_text(event_text(event, self.model.flags_by_event.get(event.id, []), self.people))
+        text.append_text(event_text(event, self.model.flags_by_event.get(event.id, []), self.people,
+                                    self.panel.severity_styles()))
         self.panel.show(text)
 
     @on(TimelineView.CursorMoved)
@@ -440,13 +434,9 @@ class CaseScreen(Screen[None]):
     # Filter ----------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        kinds = [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT kind FROM events WHERE case_id = ? ORDER BY kind", (self.case_id,))]
+        kinds = distinct_values(self.conn, self.case_id, "kind")
         actors = []
-        for (actor,) in self.conn.execute(
-            "SELECT DISTINCT actor FROM events WHERE case_id = ? AND coalesce(actor, '') != '' ORDER BY actor",
-            (self.case_id,),
-        ):
+        for actor in distinct_values(self.conn, self.case_id, "actor"):
             label = self.people[actor].name if actor in self.people else actor
             actors.append((actor, label))
         self.app.push_screen(FilterScreen(kinds, actors, self.event_filter), self.apply_filter)

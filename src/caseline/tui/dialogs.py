@@ -17,9 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from caseline.dates import DateError, DateRange, parse_user_date
-from caseline.rules.flags import SEVERITIES
+from caseline.model import SEVERITIES, EventFilter
 from caseline.sanitize import clean
-from caseline.timeline import EventFilter
 
 
 class GotoDateScreen(ModalScreen[DateRange | None]):

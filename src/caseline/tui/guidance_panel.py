@@ -8,7 +8,7 @@ plain strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -16,13 +16,12 @@ from textual.widgets import Static
 
 from caseline.dates import format_day, format_range
 from caseline.guidance import Rule
-from caseline.rules.flags import Flag
 from caseline.sanitize import clean
-from caseline.store import Event, Person
-from caseline.timeline import age_text, child_for_event, severity_symbol
+from caseline.model import Event, Flag, Person
+from caseline.view.labels import SEVERITY_THEME_VARIABLE, age_text, child_for_event, severity_symbol, severity_word
 
-SEVERITY_STYLE = {"breach": "bold red", "attention": "bold yellow", "info": "bold cyan"}
-SEVERITY_WORD = {"breach": "Breach", "attention": "Needs attention", "info": "For information"}
+#: Severity to Rich style; the panel builds it from the theme (:meth:`GuidancePanel.severity_styles`).
+SeverityStyles = Mapping[str, str]
 
 
 def _heading(text: Text, title: str) -> None:
@@ -37,6 +36,7 @@ def flag_text(
     events: Sequence[Event],
     people: Mapping[str, Person],
     following: int | None = None,
+    styles: SeverityStyles | None = None,
 ) -> Text:
     """The panel for a flag row.
 
@@ -46,10 +46,12 @@ def flag_text(
         events: the events it rests on, in the flag's order (missing ones left out).
         people: names for actors.
         following: index of the event the user jumped to with enter/``e``, if any.
+        styles: severity to style (from the theme).
     """
+    style = (styles or {}).get(flag.severity, "bold")
     text = Text(no_wrap=False)
-    text.append(severity_symbol(flag.severity, flag.certainty), SEVERITY_STYLE.get(flag.severity, "bold"))
-    text.append(SEVERITY_WORD.get(flag.severity, flag.severity), SEVERITY_STYLE.get(flag.severity, "bold"))
+    text.append(severity_symbol(flag.severity, flag.certainty), style)
+    text.append(severity_word(flag.severity), style)
     text.append(f" · {flag.certainty}", "italic" if flag.certainty == "possible" else "")
     if flag.certainty == "possible":
         text.append("\n(only some readings of the imprecise dates give this)", "italic dim")
@@ -86,8 +88,9 @@ def flag_text(
     return text
 
 
-def event_text(event: Event, flags: Sequence[Flag], people: Mapping[str, Person]) -> Text:
-    """The panel for an event row."""
+def event_text(event: Event, flags: Sequence[Flag], people: Mapping[str, Person],
+               styles: SeverityStyles | None = None) -> Text:
+    """The panel for an event row (*styles*: severity to style, from the theme)."""
     children = {p.id: p for p in people.values() if p.role == "child"}
     text = Text(no_wrap=False)
     text.append(format_range(event.dates), "bold")
@@ -121,9 +124,9 @@ def event_text(event: Event, flags: Sequence[Flag], people: Mapping[str, Person]
         offset = f"{event.offset_days} days after " if event.offset_days is not None else "relative to "
         text.append(f"Dated as {offset}{clean(event.relative_to)}\n", "dim")
     if flags:
-        _heading(text, f"Flags resting on it — enter: go to the first")
+        _heading(text, "Flags resting on it — enter: go to the first")
         for flag in flags:
-            text.append(severity_symbol(flag.severity, flag.certainty), SEVERITY_STYLE.get(flag.severity, "bold"))
+            text.append(severity_symbol(flag.severity, flag.certainty), (styles or {}).get(flag.severity, "bold"))
             text.append(clean(flag.message) + "\n")
     return text
 
@@ -143,6 +146,12 @@ class GuidancePanel(VerticalScroll, can_focus=False):
         self.query_one("#guidance-body", Static).update(content)
         self.scroll_home(animate=False)
 
+    def severity_styles(self) -> dict[str, str]:
+        """Bold in the theme's colour for each severity (error, warning, accent)."""
+        variables = self.app.get_css_variables()
+        return {severity: f"bold {variables.get(name, '')}".strip()
+                for severity, name in SEVERITY_THEME_VARIABLE.items()}
+
     @property
     def plain(self) -> str:
         """The panel's text without styles (tests)."""
@@ -150,5 +159,3 @@ class GuidancePanel(VerticalScroll, can_focus=False):
         content = body.content  # what was last passed to update()
         return content.plain if isinstance(content, Text) else str(content)
 
-
-RuleLookup = Callable[[str], Rule | None]

@@ -1,7 +1,7 @@
-"""The lanes strip: the whole case across time, drawn from :class:`caseline.timeline.Lanes`.
+"""The lanes strip: the whole case across time, drawn from :class:`caseline.view.lanes.Lanes`.
 
 The arithmetic (which column shows which day, which bar covers it, how many visits fall in it)
-lives in :mod:`caseline.timeline` and is tested there; this widget only paints cells. Worker
+lives in :mod:`caseline.view.lanes` and is tested there; this widget only paints cells. Worker
 bars carry their label and a ``│`` at each change, visits are ``┃`` ticks, flags their severity
 symbols: all of it readable without colour.
 """
@@ -18,8 +18,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from caseline.sanitize import clean
-from caseline.timeline import (
-    SYMBOLS,
+from caseline.view.labels import SYMBOLS
+from caseline.view.lanes import (
     ZOOM_LEVELS,
     Lanes,
     column_of,

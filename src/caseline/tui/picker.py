@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from caseline.sanitize import clean
-from caseline.store import CaseInfo
+from caseline.model import CaseInfo
 
 
 class PickerScreen(Screen[None]):
@@ -64,7 +64,7 @@ class PickerScreen(Screen[None]):
         """Compute each case's flags off the UI thread and fill in the counts."""
         for case in self.cases:
             try:
-                count = len(self.app.compute_flags(case.id))
+                count = len(self.app.analyse(case.id).flags)
                 cell = Text(str(count), justify="right")
             except Exception:  # the engine failing must not stop the picker
                 count, cell = -1, Text("?", justify="right", style="dim")

@@ -27,10 +27,10 @@ from textual.strip import Strip
 
 from caseline.dates import DateRange, format_day, format_range
 from caseline.sanitize import clean
-from caseline.store import Person
-from caseline.timeline import EventPages, Row, RowModel, age_text, child_for_event, severity_symbol
+from caseline.model import Person
+from caseline.view.labels import age_text, child_for_event, severity_symbol, worst_severity
+from caseline.view.rows import EventPages, Row, RowModel
 
-SEVERITY_WORD = {"breach": "BREACH", "attention": "ATTENTION", "info": "INFO"}
 FLAG_KIND_LABEL = {
     "gap": "gap",
     "deadline": "deadline missed",
@@ -277,8 +277,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             return text
         is_worker = event.kind == "worker_allocated"
         if row.marks:
-            worst = min(row.marks, key=lambda f: ("breach", "attention", "info").index(f.severity)
-                        if f.severity in ("breach", "attention", "info") else 9)
+            worst = next(f for f in row.marks if f.severity == worst_severity(row.marks))
             text.append("⇄ " if is_worker else severity_symbol(worst.severity, worst.certainty),
                         self._style(f"timeline--{worst.severity}") + self._style("timeline--worker"))
         elif is_worker:

@@ -1,0 +1,388 @@
+"""Importing events (CSV) and whole cases (JSON) into a database: validated, all or nothing.
+
+Rows stream from the readers (:mod:`.csv_reader`, :mod:`.json_reader`) through the shared
+row check (:mod:`.validate`) into a staging table; SQLite then compares them with what the
+database holds (:class:`caseline.store.writes.EventStage`), so importing the same rows twice
+adds nothing. The whole import is one transaction, rolled back when any row is wrong; every
+problem is reported as ``FILE:LINE: field: what is wrong`` (up to 20 of them).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from caseline.dates import DateError, DateRange, parse_range
+from caseline.importing.csv_reader import IMPORT_COLUMNS, csv_rows
+from caseline.importing.json_reader import CASE_FIELDS, PERSON_FIELDS, case_mapping, read_json_case
+from caseline.importing.problems import MAX_PROBLEMS, ImportFailed, Problems
+from caseline.importing.validate import check_event_fields
+from caseline.kinds import PERSON_ROLES, REQUIRED_EVENT_COLUMNS
+from caseline.store import Transaction
+from caseline.store import writes
+
+__all__ = ["import_files", "ImportFailed", "ImportResult", "CaseSource", "MAX_PROBLEMS"]
+
+BATCH_ROWS = 5000
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import did.
+
+    Attributes:
+        events: events added.
+        present: rows skipped because the database already held them.
+        cases_created: cases added (by a case file or ``--create-cases``).
+        people: people added.
+        unknown_kinds: kinds outside the vocabulary, with how many rows use each.
+    """
+
+    events: int = 0
+    present: int = 0
+    cases_created: list[str] = field(default_factory=list)
+    people: int = 0
+    unknown_kinds: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseSource:
+    """A case given as a mapping (as in the JSON form) plus, optionally, an events CSV."""
+
+    label: str
+    data: dict
+    events_csv: Path | None = None
+
+
+@dataclass
+class _Options:
+    case_override: str | None
+    create_cases: bool
+    replace: bool
+
+
+class _Import:
+    """One import: the rows seen so far, what they name, and where they are staged."""
+
+    def __init__(self, conn: sqlite3.Connection, options: _Options, progress: Progress | None) -> None:
+        self.conn = conn
+        self.options = options
+        self.progress = progress
+        self.problems = Problems()
+        self.result = ImportResult()
+        self.known_cases = writes.known_case_ids(conn)
+        self.stage = writes.EventStage(conn)
+        self.batch: list[tuple[str, tuple]] = []
+        self.ids_seen: set[int] = set()
+        self.refs: dict[tuple[str, str], DateRange] = {}
+        self.refs_loaded: set[str] = set()
+        self.missing_cases: dict[str, str] = {}
+        self.import_refs: set[tuple[str, str]] = set()  # refs this import gives
+        self.cases_in_import: set[str] = set()
+        self.bytes_before = 0
+
+    # Events ----------------------------------------------------------------------------------
+
+    def _case_of(self, where: str, values: Mapping[str, str]) -> str | None:
+        case_id = values.get("case_id", "").strip()
+        override = self.options.case_override
+        if override:
+            if case_id and case_id != override:
+                self.problems.add(where, "case_id", f"is {case_id!r} but --case is {override!r}")
+            case_id = override
+        if not case_id:
+            self.problems.add(where, "case_id", "is empty (give a case id, or use --case)")
+            return None
+        if case_id not in self.known_cases:
+            if not self.options.create_cases:
+                self.missing_cases.setdefault(case_id, where)
+                return None  # reported once per case by finish()
+            self.known_cases.add(case_id)
+            self.result.cases_created.append(case_id)
+            writes.insert_case_stub(self.conn, case_id)  # inside the transaction: undone on failure
+        return case_id
+
+    def _load_refs(self, case_id: str) -> None:
+        if case_id in self.refs_loaded:
+            return
+        self.refs_loaded.add(case_id)
+        for ref, start, end in writes.ref_dates(self.conn, case_id):
+            try:
+                self.refs.setdefault((case_id, ref), parse_range(start, end))
+            except DateError:
+                continue
+
+    def event(self, where: str, values: Mapping[str, str]) -> None:
+        """Check one event row and stage it (or note its problems)."""
+        before = self.problems.count
+        case_id = self._case_of(where, values)
+        checked, field_problems = check_event_fields(values)
+        for problem in field_problems:
+            self.problems.add(where, problem.field, problem.what)
+        if not checked.known_kind and checked.kind:
+            self.result.unknown_kinds[checked.kind] = self.result.unknown_kinds.get(checked.kind, 0) + 1
+        if checked.event_id is not None:
+            if checked.event_id in self.ids_seen:
+                self.problems.add(where, "id", f"{checked.event_id} appears twice in the import")
+            self.ids_seen.add(checked.event_id)
+        if case_id is None:
+            return
+        ref = values.get("ref", "").strip()
+        relative_to = values.get("relative_to", "").strip()
+        dates = checked.dates
+        if relative_to:
+            self._load_refs(case_id)
+            anchor = self.refs.get((case_id, relative_to))
+            if anchor is None:
+                self.problems.add(where, "relative_to", f"no earlier event with ref {relative_to!r} in case {case_id!r}")
+            elif dates is None and checked.offset is not None:
+                dates = anchor.shifted(checked.offset)
+        if ref:
+            self._load_refs(case_id)
+            key = (case_id, ref)
+            if key in self.refs and key in self.import_refs:
+                self.problems.add(where, "ref", f"{ref!r} is used twice in this import for case {case_id!r}")
+            elif dates is not None:
+                self.refs[key] = dates
+                self.import_refs.add(key)
+        if self.problems.count != before or dates is None:
+            return
+        self.batch.append((where, (
+            checked.event_id,
+            case_id,
+            ref or None,
+            dates.start.isoformat(),
+            dates.end.isoformat(),
+            values.get("date_text", "").strip(),
+            checked.kind,
+            values.get("subject", "").strip(),
+            values.get("actor", "").strip(),
+            checked.summary,
+            values.get("detail", "").strip(),
+            values.get("source", "").strip(),
+            values.get("recorded", "").strip() or None,
+            relative_to or None,
+            checked.offset,
+        )))
+        if len(self.batch) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch and not self.problems:
+            self.stage.add(self.batch)
+        self.batch.clear()
+
+    def csv_file(self, path: Path) -> None:
+        def progress(done: int) -> None:
+            if self.progress is not None:
+                self.progress(self.bytes_before + done)
+
+        for where, values in csv_rows(path, self.problems, progress):
+            self.event(where, values)
+        self.flush()
+        try:
+            self.bytes_before += path.stat().st_size
+        except OSError:
+            pass
+
+    # Cases and people ------------------------------------------------------------------------
+
+    def case(self, label: str, data: dict) -> None:
+        case_row = _validate_case(f"{label}:case", data["case"], self.problems)
+        if case_row is None:
+            return
+        case_id = case_row[0]
+        people_rows = self._people(label, case_id, data.get("people", []))
+        if case_id in self.cases_in_import:
+            self.problems.add(f"{label}:case", "id", f"case {case_id!r} is given twice in this import")
+            return
+        self.cases_in_import.add(case_id)
+        stored = writes.stored_case_row(self.conn, case_id)
+        if stored is not None:
+            same = stored == case_row and writes.stored_people_rows(self.conn, case_id) == sorted(people_rows)
+            if not same and not self.options.replace:
+                self.problems.add(
+                    f"{label}:case", "id",
+                    f"case {case_id!r} is already in the database with other details or people "
+                    f"(use --replace to replace it)",
+                )
+                return
+            if not same and not self.problems:
+                writes.insert_case(self.conn, case_row, replace=True)
+                self.result.people += writes.replace_people(self.conn, case_id, people_rows)
+        elif not self.problems:
+            writes.insert_case(self.conn, case_row)
+            self.result.cases_created.append(case_id)
+            self.result.people += writes.insert_people(self.conn, people_rows)
+        self.known_cases.add(case_id)
+        for index, event in enumerate(data.get("events", [])):
+            self._json_event(f"{label}:events[{index}]", case_id, event)
+        self.flush()
+
+    def _people(self, label: str, case_id: str, people: list) -> list[tuple]:
+        rows: list[tuple] = []
+        seen: set[str] = set()
+        for index, person in enumerate(people):
+            where = f"{label}:people[{index}]"
+            row = _validate_person(where, case_id, person, self.problems)
+            if row is None:
+                continue
+            if row[1] in seen:
+                self.problems.add(where, "id", f"{row[1]!r} appears twice")
+                continue
+            seen.add(row[1])
+            rows.append(row)
+        return rows
+
+    def _json_event(self, where: str, case_id: str, event: object) -> None:
+        if not isinstance(event, dict):
+            self.problems.add(where, None, "must be an object with the events columns")
+            return
+        unknown = sorted(set(event) - IMPORT_COLUMNS)
+        if unknown:
+            self.problems.add(where, None, f"unknown field(s) {', '.join(map(str, unknown))}")
+            return
+        values = {key: _as_text(value) for key, value in event.items()}
+        values.setdefault("case_id", case_id)
+        missing = [c for c in REQUIRED_EVENT_COLUMNS if not values.get(c, "").strip()]
+        if "date_start" in missing and values.get("relative_to"):
+            missing.remove("date_start")
+        for column in missing:
+            self.problems.add(where, column, "is missing")
+        if not missing:
+            self.event(where, values)
+
+    # Finishing -------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        for case_id, where in self.missing_cases.items():
+            self.problems.add(
+                where, "case_id",
+                f"no case {case_id!r} in the database (import its case JSON first, or use --create-cases)",
+            )
+        self.problems.raise_if_any()
+        if self.options.replace:
+            self.stage.replace_cases()
+            self.result.events = self.stage.commit(skip_present=False)
+            return
+        outcome = self.stage.compare()
+        for where, column, what in outcome.conflicts:
+            self.problems.add(where, column, what)
+        self.problems.raise_if_any()
+        self.result.present = outcome.present
+        self.result.events = self.stage.commit()
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _validate_case(where: str, case: dict, problems: Problems) -> tuple | None:
+    unknown = sorted(set(case) - set(CASE_FIELDS))
+    if unknown:
+        problems.add(where, None, f"unknown field(s) {', '.join(map(str, unknown))}; case fields are {', '.join(CASE_FIELDS)}")
+    case_id = _as_text(case.get("id")).strip()
+    if not case_id:
+        problems.add(where, "id", "is empty")
+        return None
+    records_from = _as_text(case.get("records_from")).strip()
+    if records_from:
+        try:
+            parse_range(records_from)
+        except DateError as exc:
+            problems.add(where, "records_from", str(exc))
+    teaching = case.get("teaching")
+    return (
+        case_id,
+        _as_text(case.get("title")).strip() or case_id,
+        _as_text(case.get("council")).strip(),
+        _as_text(case.get("summary")).strip(),
+        _as_text(case.get("source")).strip(),
+        1 if case.get("illustrative") in (True, 1, "1", "true", "yes") else 0,
+        records_from or None,
+        json.dumps(teaching) if teaching else None,
+    )
+
+
+def _validate_person(where: str, case_id: str, person: object, problems: Problems) -> tuple | None:
+    if not isinstance(person, dict):
+        problems.add(where, None, "must be an object with id, name, role, born")
+        return None
+    unknown = sorted(set(person) - set(PERSON_FIELDS))
+    if unknown:
+        problems.add(where, None, f"unknown field(s) {', '.join(map(str, unknown))}")
+    person_id = _as_text(person.get("id")).strip()
+    if not person_id:
+        problems.add(where, "id", "is empty")
+        return None
+    role = _as_text(person.get("role")).strip() or "other"
+    if role not in PERSON_ROLES:
+        problems.add(where, "role", f"{role!r} is not one of {', '.join(PERSON_ROLES)}")
+    born = _as_text(person.get("born")).strip()
+    if born:
+        try:
+            parse_range(born)
+        except DateError as exc:
+            problems.add(where, "born", str(exc))
+    return (case_id, person_id, _as_text(person.get("name")).strip() or person_id, role, born or None)
+
+
+def import_files(
+    conn: sqlite3.Connection,
+    paths: Iterable[str | Path | CaseSource],
+    *,
+    case_id: str | None = None,
+    create_cases: bool = False,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import CSV event files and JSON case files in one transaction.
+
+    Args:
+        conn: a writable database at the current schema.
+        paths: ``.csv`` files of events, ``.json`` files of whole cases, or :class:`CaseSource`.
+        case_id: put every event in this case (rows naming another case are errors).
+        create_cases: create cases that CSV rows name and the database lacks.
+        replace: replace the events (and a case file's details and people) of every case the
+            import names, instead of adding to them.
+        progress: called with the number of bytes read so far (for a progress bar).
+
+    Raises:
+        ImportFailed: anything was wrong; nothing was written.
+        caseline.store.BusyError: another process held the write lock too long.
+    """
+    known = writes.known_case_ids(conn)
+    if case_id is not None and case_id not in known and not create_cases:
+        raise ImportFailed([f"--case: no case {case_id!r} in the database (use --create-cases to add it)"])
+    with Transaction(conn):
+        run = _Import(conn, _Options(case_id, create_cases, replace), progress)
+        for item in paths:
+            if isinstance(item, CaseSource):
+                data = case_mapping(item.label, item.data, run.problems)
+                if data is not None:
+                    run.case(item.label, data)
+                if item.events_csv is not None:
+                    run.csv_file(item.events_csv)
+                continue
+            path = Path(item)
+            if not path.exists():
+                run.problems.add(str(path), None, "no such file")
+            elif path.is_dir():
+                run.problems.add(str(path), None, "is a folder, not a file")
+            elif path.suffix.lower() == ".json":
+                data = read_json_case(path, run.problems)
+                if data is not None:
+                    run.case(str(path), data)
+            else:
+                run.csv_file(path)
+        run.finish()  # raises, rolling the transaction back, when anything was wrong
+    return run.result

@@ -1,0 +1,102 @@
+"""Checking one event row, field by field: shared by ``import`` and ``check``.
+
+:func:`check_event_fields` looks at a row on its own (dates, kind, summary, numbers) and
+names the field at fault; what needs other rows (cases, refs, ``relative_to``) is the
+caller's, because an import and a stored database see other rows differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from caseline.dates import DateError, DateRange, parse_range
+from caseline.kinds import KNOWN_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    field: str
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedEvent:
+    """A row's fields as read: ``dates`` is ``None`` when they come from ``relative_to``."""
+
+    event_id: int | None
+    kind: str
+    summary: str
+    dates: DateRange | None
+    offset: int | None
+    known_kind: bool
+
+
+def _text(values: Mapping[str, object], name: str) -> str:
+    value = values.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def is_date_or_timestamp(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+        return True
+    except ValueError:
+        try:
+            parse_range(text)
+            return True
+        except DateError:
+            return False
+
+
+def check_event_fields(values: Mapping[str, object]) -> tuple[CheckedEvent, list[FieldProblem]]:
+    """Read and check one row's own fields.
+
+    Args:
+        values: column name to value (text from a file, or what SQLite holds).
+
+    Returns:
+        What was read, and the problems found (empty when the row is sound).
+    """
+    problems: list[FieldProblem] = []
+    event_id: int | None = None
+    raw_id = _text(values, "id")
+    if raw_id:
+        try:
+            event_id = int(raw_id)
+        except ValueError:
+            problems.append(FieldProblem("id", f"{raw_id!r} is not a whole number (put your own identifiers in 'ref')"))
+
+    kind = _text(values, "kind")
+    if not kind:
+        problems.append(FieldProblem("kind", "is empty"))
+    summary = _text(values, "summary")
+    if not summary:
+        problems.append(FieldProblem("summary", "is empty"))
+
+    relative_to = _text(values, "relative_to")
+    offset_text = _text(values, "offset_days")
+    offset: int | None = None
+    if offset_text:
+        try:
+            offset = int(offset_text)
+        except ValueError:
+            problems.append(FieldProblem("offset_days", f"{offset_text!r} is not a whole number of days"))
+    if offset is not None and not relative_to:
+        problems.append(FieldProblem("offset_days", "is given without relative_to (the event it counts from)"))
+
+    dates: DateRange | None = None
+    date_start, date_end = _text(values, "date_start"), _text(values, "date_end")
+    if date_start:
+        try:
+            dates = parse_range(date_start, date_end)
+        except DateError as exc:
+            problems.append(FieldProblem(exc.field or "date_start", str(exc)))
+    elif not (relative_to and offset is not None):
+        problems.append(FieldProblem("date_start", "is empty (use YYYY-MM-DD, YYYY-MM or YYYY)"))
+
+    recorded = _text(values, "recorded")
+    if recorded and not is_date_or_timestamp(recorded):
+        problems.append(FieldProblem("recorded", f"{recorded!r} is not an ISO date or date-time"))
+    return CheckedEvent(event_id, kind, summary, dates, offset, kind in KNOWN_KINDS), problems

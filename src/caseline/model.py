@@ -1,0 +1,199 @@
+"""The records every floor shares: a case, a person, an event, a fact, a flag, a note, a filter.
+
+Plain, immutable data with no behaviour beyond small derived properties. Nothing here reads
+the database, the clock or the terminal; the store builds these from rows, the rule engine
+builds flags, and the view and the front ends only read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from caseline.dates import DateRange
+
+__all__ = [
+    "CaseInfo",
+    "Person",
+    "Event",
+    "Fact",
+    "Flag",
+    "Note",
+    "EventFilter",
+    "FLAG_KINDS",
+    "SEVERITIES",
+    "CERTAINTIES",
+    "SEVERITY_RANK",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    """A case's metadata (the ``cases`` row, or what is derived for an events-only database).
+
+    Attributes:
+        event_count: the number of events, when the caller asked for it (else 0).
+    """
+
+    id: str
+    title: str
+    council: str
+    summary: str
+    source: str
+    illustrative: bool
+    records_from: date | None
+    teaching: dict
+    event_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    role: str
+    born: DateRange | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One row of the chronology, as the UI and exports see it."""
+
+    id: int
+    case_id: str
+    ref: str
+    dates: DateRange
+    date_text: str
+    kind: str
+    subject: str
+    actor: str
+    summary: str
+    detail: str
+    source: str
+    recorded: str
+    relative_to: str
+    offset_days: int | None
+
+
+class Fact(NamedTuple):
+    """The part of an event the rule engine reads: a tenth of the memory of an :class:`Event`.
+
+    A named tuple, not a frozen dataclass: a long case builds a million of these, and a
+    tuple is made several times faster.
+    """
+
+    id: int
+    ref: str
+    kind: str
+    actor: str
+    dates: DateRange
+    relative_to: str
+    offset_days: int | None
+
+
+FLAG_KINDS = (
+    "gap",
+    "deadline",
+    "review",
+    "worker_change",
+    "worker_stability",
+    "family_not_told",
+    "precondition",
+    "coverage",
+)
+SEVERITIES = ("breach", "attention", "info")
+CERTAINTIES = ("definite", "possible")
+SEVERITY_RANK = {"breach": 0, "attention": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One thing the data shows against a rule. It highlights; it never judges fault.
+
+    Attributes:
+        key: stable identifier (rule, kind and the events or dates it rests on), used to
+            attach notes and to compare runs.
+        kind: one of :data:`FLAG_KINDS`.
+        rule: the guidance library id.
+        severity: ``breach``, ``attention`` or ``info``.
+        certainty: ``definite`` when every reading of imprecise dates gives this result,
+            ``possible`` when only some do.
+        start: first day of the span the flag covers.
+        end: last day of that span.
+        due: the date a required event was due by, where that applies.
+        events: ids of the events the flag rests on.
+        message: one sentence showing the arithmetic and the limit.
+    """
+
+    key: str
+    kind: str
+    rule: str
+    severity: str
+    certainty: str
+    start: date
+    end: date
+    due: date | None
+    events: tuple[int, ...]
+    message: str
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.start, self.end, SEVERITY_RANK.get(self.severity, 9), self.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "rule": self.rule,
+            "severity": self.severity,
+            "certainty": self.certainty,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "due": self.due.isoformat() if self.due else None,
+            "events": list(self.events),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An investigator's note or finding, on an event, a flag (by its stable key) or the case."""
+
+    id: int
+    case_id: str
+    event_id: int | None
+    flag_key: str | None
+    created: str
+    author: str
+    tag: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which rows to show. Empty sets mean "all".
+
+    Attributes:
+        kinds: event kinds to keep.
+        actors: actors (person ids or free text) to keep.
+        severities: keep only flags of these severities and the events they rest on.
+    """
+
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    actors: frozenset[str] = field(default_factory=frozenset)
+    severities: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kinds or self.actors or self.severities)
+
+    def describe(self) -> str:
+        """A short plain description for a status line, e.g. ``kind=cin_visit severity=breach``."""
+        parts = []
+        for name, values in (("kind", self.kinds), ("actor", self.actors), ("severity", self.severities)):
+            if values:
+                parts.append(f"{name}={','.join(sorted(values))}")
+        return " ".join(parts)
+
+    def keeps_flag(self, flag: Flag) -> bool:
+        return not self.severities or flag.severity in self.severities

@@ -1,0 +1,240 @@
+"""Worker changes: every change of allocated worker, whether the family was told, and
+stability (3 or more workers in 12 months, the Stability Index measure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from caseline.dates import add_duration, format_day
+from caseline.guidance import Rule
+from caseline.model import Flag
+from caseline.rules.measure import (
+    CaseFacts,
+    EventLike,
+    Finding,
+    breach,
+    coverage_flag,
+    due_range,
+    durations,
+    event_span,
+    make_flag,
+    when,
+)
+
+
+def _changes(case: CaseFacts, kinds: Sequence[str]) -> list[tuple[EventLike | None, EventLike]]:
+    """(previous allocation, new allocation) for each change of allocated worker."""
+    allocations = case.of(kinds)
+    changes = []
+    previous: EventLike | None = None
+    for allocation in allocations:
+        if previous is not None and allocation.actor != previous.actor:
+            changes.append((previous, allocation))
+        previous = allocation
+    return changes
+
+
+def worker_change_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
+    p = rule.params
+    kinds = p.get("worker", ["worker_allocated"])
+    if p.get("variant") == "stability":
+        return _stability(rule, case, kinds)
+    flags = []
+    changes = _changes(case, kinds)
+    for previous, new in changes:
+        message = (
+            f"Allocated worker changed from {case.name(previous.actor)} to {case.name(new.actor)} "
+            f"({when(new.dates)})"
+        )
+        flags.append(make_flag(rule, Finding(
+            kind="worker_change",
+            severity="info",
+            definite=True,
+            start=new.dates.start,
+            end=new.dates.end,
+            due=None,
+            events=[previous, new],
+            message=message,
+            tag=f"{new.id}",
+        )))
+    flags.extend(_family_told(rule, case, changes))
+    return flags
+
+
+def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
+    (within,) = durations(rule.params, "within")
+    if within is None or not changes:
+        return []
+    informed = case.of(rule.params.get("informed", ["family_informed"]))
+    if not informed:
+        first = changes[0][1]
+        if case.as_of > add_duration(first.dates.end, within):
+            return [coverage_flag(rule, case, first, "the allocated worker changed")]
+        return []
+    flags = []
+    by_actor = any(i.actor for i in informed)
+    told_by = _first_after_index(informed, by_actor)
+    for index, (_, new) in enumerate(changes):
+        next_change = changes[index + 1][1] if index + 1 < len(changes) else None
+        told = told_by(new)
+        if told is not None and not (by_actor and told.actor == new.actor) and next_change is not None \
+                and told.dates.start > next_change.dates.end:
+            told = None  # told of someone else, after the next change
+        who = case.name(new.actor)
+        if told is not None:
+            definite, possible = breach(new, told, within)
+            if possible:
+                span = event_span(new, told, within)
+                message = (
+                    f"Family told of the new worker ({who}) {span.text()} after the change "
+                    f"({when(new.dates)} to {when(told.dates)}); {rule.status_label}: within {within}"
+                )
+                flags.append(make_flag(rule, Finding(
+                    kind="family_not_told",
+                    severity="attention",
+                    definite=definite,
+                    start=new.dates.start,
+                    end=told.dates.end,
+                    due=add_duration(new.dates.end, within),
+                    events=[new, told],
+                    message=message,
+                    tag=f"{new.id}:{told.id}",
+                )))
+            continue
+        due = due_range(new.dates, within)
+        stop = case.as_of
+        if stop > due.start:
+            message = (
+                f"No record that the family was told of the new worker ({who}, {when(new.dates)}) "
+                f"by {format_day(stop)}; {rule.status_label}: within {within}"
+            )
+            flags.append(make_flag(rule, Finding(
+                kind="family_not_told",
+                severity="attention",
+                definite=stop > due.end,
+                start=new.dates.start,
+                end=stop,
+                due=due.end,
+                events=[new],
+                message=message,
+                tag=f"{new.id}:none",
+            )))
+    return flags
+
+
+def _first_after_index(informed: list[EventLike], by_actor: bool):
+    """A lookup: the first informed event that may follow a change, preferring one whose
+    actor is the new worker. Bisection keeps it fast on long chronologies."""
+    from bisect import bisect_left
+
+    def table(events):
+        ordered = sorted(events, key=lambda e: (e.dates.end, e.dates.start, e.id))
+        return [e.dates.end for e in ordered], ordered
+
+    # An event naming a worker tells of that worker only; one naming nobody may tell of any.
+    anyone = table([e for e in informed if not e.actor])
+    per_actor: dict[str, tuple[list[date], list[EventLike]]] = {}
+    if by_actor:
+        grouped: dict[str, list[EventLike]] = {}
+        for event in informed:
+            if event.actor:
+                grouped.setdefault(event.actor, []).append(event)
+        per_actor = {actor: table(events) for actor, events in grouped.items()}
+
+    def first(ends_events, day: date) -> EventLike | None:
+        ends, events = ends_events
+        i = bisect_left(ends, day)
+        return events[i] if i < len(events) else None
+
+    def lookup(change: EventLike) -> EventLike | None:
+        if change.actor in per_actor:
+            found = first(per_actor[change.actor], change.dates.start)
+            if found is not None:
+                return found
+        return first(anyone, change.dates.start)
+
+    return lookup
+
+
+def _stability(rule: Rule, case: CaseFacts, kinds: Sequence[str]) -> list[Flag]:
+    """Distinct allocated workers within any *window*, the worker in post as it opens included.
+
+    Two sliding windows over the allocations (definite and possible readings of the dates)
+    keep this linear however long the case is.
+    """
+    threshold = int(rule.params.get("threshold", 3))
+    (window,) = durations(rule.params, "window")
+    if window is None:
+        return []
+    allocations = case.of(kinds)
+    flags: list[Flag] = []
+    cluster: tuple[int, int, bool] | None = None  # (first index, last index, definite)
+    # When each allocation leaves the window, on its latest and on its earliest reading.
+    leaves_latest = [add_duration(a.dates.end, window) for a in allocations]
+    leaves_earliest = [add_duration(a.dates.start, window) for a in allocations]
+    possible = _SlidingWorkers(allocations)
+    definite = _SlidingWorkers(allocations)
+    for i, latest in enumerate(allocations):
+        # Possible: the earlier allocation's latest date may fall within the window.
+        first_possible = possible.advance(i, lambda k: leaves_latest[k] <= latest.dates.start)
+        definite.advance(i, lambda k: leaves_earliest[k] <= latest.dates.end)
+        if possible.distinct() >= threshold:
+            is_definite = definite.distinct() >= threshold
+            if cluster is not None and first_possible <= cluster[1]:
+                cluster = (cluster[0], i, cluster[2] or is_definite)
+            else:
+                if cluster is not None:
+                    flags.append(_stability_flag(rule, case, allocations, cluster, threshold, window))
+                cluster = (first_possible, i, is_definite)
+    if cluster is not None:
+        flags.append(_stability_flag(rule, case, allocations, cluster, threshold, window))
+    return flags
+
+
+class _SlidingWorkers:
+    """Actors of allocations[low..high], plus the one in post before *low* (it still counts)."""
+
+    def __init__(self, allocations: list[EventLike]) -> None:
+        self.allocations = allocations
+        self.low = 0
+        self.counts: dict[str, int] = {}
+
+    def advance(self, high: int, outside) -> int:
+        """Take allocation *high* in, drop those whose index is *outside* the window; return
+        the first index that counts (the worker in post when the window opened)."""
+        actor = self.allocations[high].actor
+        self.counts[actor] = self.counts.get(actor, 0) + 1
+        while self.low < high and outside(self.low):
+            gone = self.allocations[self.low].actor
+            self.counts[gone] -= 1
+            if not self.counts[gone]:
+                del self.counts[gone]
+            self.low += 1
+        return max(0, self.low - 1)
+
+    def distinct(self) -> int:
+        before = self.allocations[self.low - 1].actor if self.low > 0 else None
+        return len(self.counts) + (1 if before is not None and before not in self.counts else 0)
+
+
+def _stability_flag(rule, case, allocations, cluster, threshold, window) -> Flag:
+    first, last, definite = cluster
+    chosen = allocations[first : last + 1]
+    names = list(dict.fromkeys(case.name(allocation.actor) for allocation in chosen))
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    message = (
+        f"{len(names)} allocated workers between {when(chosen[0].dates)} and {when(chosen[-1].dates)} "
+        f"({shown}); {rule.status_label}: {threshold} or more within {window} marks instability"
+    )
+    return make_flag(rule, Finding(
+        kind="worker_stability",
+        severity="attention",
+        definite=definite,
+        start=chosen[0].dates.start,
+        end=chosen[-1].dates.end,
+        due=None,
+        events=chosen,
+        message=message,
+        tag=f"{chosen[0].id}:{chosen[-1].id}",
+    ))

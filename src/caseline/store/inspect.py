@@ -1,0 +1,44 @@
+"""Reading a database's tables as they are, for ``caseline check``.
+
+Unlike :mod:`~caseline.store.reads`, nothing here assumes the documented columns: a database
+filled by plain ``sqlite-utils insert`` may lack any of them, and ``check`` must say which.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from caseline.store.schema import table_columns
+
+#: The event columns ``check`` reads when present (NULL otherwise).
+CHECKED_EVENT_COLUMNS = ("id", "case_id", "date_start", "date_end", "kind", "summary", "ref",
+                         "relative_to", "offset_days", "recorded")
+
+
+def raw_event_rows(conn: sqlite3.Connection, batch: int = 10000) -> Iterator[dict[str, object]]:
+    """Every events row as ``{column: value}`` for :data:`CHECKED_EVENT_COLUMNS` (``id`` falls
+    back to the rowid)."""
+    have = table_columns(conn, "events")
+    picked = []
+    for name in CHECKED_EVENT_COLUMNS:
+        if name in have:
+            picked.append(f"[{name}]")
+        elif name == "id":
+            picked.append("rowid")
+        else:
+            picked.append("NULL")
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(f"SELECT {', '.join(picked)} FROM events")
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            yield dict(zip(CHECKED_EVENT_COLUMNS, row))
+
+
+def raw_case_ids(conn: sqlite3.Connection) -> set[str]:
+    return {str(row[0]) for row in conn.execute("SELECT id FROM cases")}
+
+
+def raw_people_roles(conn: sqlite3.Connection) -> Iterator[tuple[object, object, object]]:
+    yield from conn.execute("SELECT case_id, id, role FROM people")

@@ -1,0 +1,281 @@
+"""Reading cases, people, events and the rule engine's facts.
+
+Every read works on a database filled by plain ``sqlite-utils insert`` as well as on one
+caseline made: a missing ``cases`` table means the cases are the distinct
+``events.case_id`` values, and a reading open shows a plain ``events`` table with every
+documented column (:func:`caseline.store.database.open_database`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from caseline.dates import DateError, DateRange, parse_range
+from caseline.model import CaseInfo, Event, Fact, Person
+from caseline.store.database import StoreError
+from caseline.store.schema import SCHEMA, existing_tables, table_columns
+
+#: The order of a chronology; the ``events_case_date`` index serves it.
+ORDER = "ORDER BY date_start, date_end, id"
+
+_EVENT_COLUMNS = tuple(SCHEMA["events"])
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _optional_date(value: object) -> date | None:
+    text = _text(value).strip()
+    if not text:
+        return None
+    try:
+        return parse_range(text).start
+    except DateError:
+        return None
+
+
+def _offset(value: object) -> int | None:
+    text = _text(value).strip()
+    if not text:
+        return None
+    try:
+        return int(float(text))
+    except ValueError:
+        return None
+
+
+def chunked(values: Sequence, size: int = 500) -> Iterator[Sequence]:
+    """*values* in slices of at most *size*: SQLite caps the parameters of one statement."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+#: Every event column, in the order :func:`_row_to_event` reads them.
+EVENT_SELECT = f"SELECT {', '.join(_EVENT_COLUMNS)} FROM events"
+
+
+def _row_to_event(row: sqlite3.Row | tuple) -> Event:
+    return Event(
+        id=int(row[0]),
+        case_id=_text(row[1]),
+        ref=_text(row[2]),
+        dates=parse_range(row[3], row[4]),
+        date_text=_text(row[5]),
+        kind=_text(row[6]),
+        subject=_text(row[7]),
+        actor=_text(row[8]),
+        summary=_text(row[9]),
+        detail=_text(row[10]),
+        source=_text(row[11]),
+        recorded=_text(row[12]),
+        relative_to=_text(row[13]),
+        offset_days=_offset(row[14]),
+    )
+
+
+# --- Cases and people ---------------------------------------------------------------------------
+
+
+def has_events_table(conn: sqlite3.Connection) -> bool:
+    return "events" in existing_tables(conn)
+
+
+def _case_from_row(row: dict[str, Any], count: int) -> CaseInfo:
+    teaching_raw = row.get("teaching")
+    try:
+        teaching = json.loads(teaching_raw) if teaching_raw else {}
+    except ValueError:
+        teaching = {}
+    return CaseInfo(
+        id=_text(row["id"]),
+        title=_text(row.get("title")) or _text(row["id"]),
+        council=_text(row.get("council")),
+        summary=_text(row.get("summary")),
+        source=_text(row.get("source")),
+        illustrative=bool(row.get("illustrative") or False),
+        records_from=_optional_date(row.get("records_from")),
+        teaching=teaching if isinstance(teaching, dict) else {},
+        event_count=count,
+    )
+
+
+def _case_rows(conn: sqlite3.Connection, case_id: str | None = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if "cases" in existing_tables(conn) and "id" in table_columns(conn, "cases"):
+        where, params = ("WHERE id = ?", (case_id,)) if case_id is not None else ("", ())
+        rows = [dict(row) for row in conn.execute(f"SELECT * FROM cases {where} ORDER BY id", params)]
+    if case_id is not None:
+        return rows or _derived_case_rows(conn, case_id)
+    # Events may name cases the cases table lacks (a plain import): those are cases too.
+    known = {row["id"] for row in rows}
+    extra = [row for row in _derived_case_rows(conn, None) if row["id"] not in known]
+    return sorted(rows + extra, key=lambda row: str(row["id"])) if extra else rows
+
+
+def _derived_case_rows(conn: sqlite3.Connection, case_id: str | None) -> list[dict[str, Any]]:
+    """Cases named by ``events.case_id`` (an events table is a valid case source)."""
+    if "case_id" not in table_columns(conn, "events"):
+        return []
+    if case_id is not None:
+        found = conn.execute("SELECT 1 FROM events WHERE case_id = ? LIMIT 1", (case_id,)).fetchone()
+        return [{"id": case_id}] if found else []
+    rows = conn.execute("SELECT DISTINCT case_id FROM events WHERE coalesce(case_id, '') != '' ORDER BY case_id")
+    return [{"id": row[0]} for row in rows]
+
+
+def list_cases(conn: sqlite3.Connection) -> list[CaseInfo]:
+    """Every case with its number of events, in id order."""
+    counts: dict[str, int] = {}
+    if has_events_table(conn):
+        counts = dict(conn.execute("SELECT case_id, count(*) FROM events GROUP BY case_id").fetchall())
+    return [_case_from_row(row, counts.get(row["id"], 0)) for row in _case_rows(conn)]
+
+
+def case_ids(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    return [case.id for case in list_cases(conn)[:limit]]
+
+
+def get_case(conn: sqlite3.Connection, case_id: str, *, count_events: bool = True) -> CaseInfo:
+    """The case *case_id*; with ``count_events=False`` its ``event_count`` is 0 and no scan
+    of the case's events is made (a tenth of a second at a million).
+
+    Raises:
+        StoreError: when there is no such case.
+    """
+    rows = _case_rows(conn, case_id)
+    if not rows:
+        known = case_ids(conn)
+        hint = f"; known cases: {', '.join(known)}" if known else "; the database holds no cases"
+        raise StoreError(f"no case {case_id!r} in this database{hint}")
+    count = 0
+    if count_events and has_events_table(conn):
+        count = conn.execute("SELECT count(*) FROM events WHERE case_id = ?", (case_id,)).fetchone()[0]
+    return _case_from_row(rows[0], count)
+
+
+def list_people(conn: sqlite3.Connection, case_id: str) -> list[Person]:
+    if "people" not in existing_tables(conn):
+        return []
+    have = table_columns(conn, "people")
+    picked = ", ".join(col if col in have else f"NULL AS {col}" for col in ("id", "name", "role", "born"))
+    people = []
+    for row in conn.execute(f"SELECT {picked} FROM people WHERE case_id = ? ORDER BY id", (case_id,)):
+        born_text = _text(row[3]).strip()
+        try:
+            born = parse_range(born_text) if born_text else None
+        except DateError:
+            born = None
+        people.append(Person(_text(row[0]), _text(row[1]) or _text(row[0]), _text(row[2]) or "other", born))
+    return people
+
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+def iter_events(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str] | None = None) -> Iterator[Event]:
+    """The case's events in date order, optionally only some kinds."""
+    select = EVENT_SELECT
+    if kinds is None:
+        rows = conn.execute(f"{select} WHERE case_id = ? {ORDER}", (case_id,))
+    else:
+        wanted = sorted(set(kinds))
+        marks = ",".join("?" * len(wanted))
+        rows = conn.execute(f"{select} WHERE case_id = ? AND kind IN ({marks}) {ORDER}", (case_id, *wanted))
+    for row in rows:
+        yield _row_to_event(row)
+
+
+def load_events(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str] | None = None) -> list[Event]:
+    return list(iter_events(conn, case_id, kinds))
+
+
+def get_events(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Event]:
+    """Fetch events by id (for the visible page of a long timeline)."""
+    found: dict[int, Event] = {}
+    for chunk in chunked(list(ids)):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"{EVENT_SELECT} WHERE id IN ({marks})", list(chunk)):
+            event = _row_to_event(row)
+            found[event.id] = event
+    return found
+
+
+def chronology_end(conn: sqlite3.Connection, case_id: str) -> date | None:
+    """The last day any event of the case may have happened on."""
+    row = conn.execute(
+        "SELECT max(coalesce(nullif(date_end, ''), date_start)) FROM events WHERE case_id = ?", (case_id,)
+    ).fetchone()
+    if not row or not row[0]:
+        return None
+    try:
+        return parse_range(row[0]).end
+    except DateError:
+        return None
+
+
+def distinct_values(conn: sqlite3.Connection, case_id: str, column: str) -> list[str]:
+    """The distinct non-empty values of an events column in a case (the filter's choices)."""
+    if column not in ("kind", "actor", "subject"):
+        return []
+    rows = conn.execute(
+        f"SELECT DISTINCT {column} FROM events WHERE case_id = ? AND coalesce({column}, '') != '' ORDER BY {column}",
+        (case_id,),
+    )
+    return [str(row[0]) for row in rows]
+
+
+def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> list[Fact]:
+    """The case's events of *kinds*, as :class:`Fact` rows for the rule engine."""
+    wanted = sorted(set(kinds))
+    marks = ",".join("?" * len(wanted))
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the read itself here
+    cursor.execute(
+        "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
+        "coalesce(relative_to, ''), offset_days FROM events "
+        # In index order: the engine's own sort is then a linear pass over sorted runs.
+        f"WHERE case_id = ? AND kind IN ({marks}) {ORDER}",
+        (case_id, *wanted),
+    )
+    facts = []
+    ranges: dict[tuple, DateRange] = {}  # events on the same days share one (immutable) range
+    while batch := cursor.fetchmany(10000):
+        for event_id, ref, kind, actor, start, end, relative_to, offset in batch:
+            dates = ranges.get((start, end))
+            if dates is None:
+                dates = ranges[(start, end)] = parse_range(start, end)
+            facts.append(Fact(event_id, ref, kind, actor, dates, relative_to,
+                              None if offset is None or offset == "" else _offset(offset)))
+    return facts
+
+
+# --- Guidance and policy ----------------------------------------------------------------------
+
+
+def stored_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The guidance table's rows as mappings (``citation`` and ``params`` decoded)."""
+    if "guidance" not in existing_tables(conn):
+        return []
+    found = []
+    for row in conn.execute("SELECT id, title, shape, status, confidence, summary, citation, params FROM guidance"):
+        try:
+            found.append({
+                "id": row[0], "title": row[1], "shape": row[2], "status": row[3], "confidence": row[4],
+                "summary": row[5], "citation": json.loads(row[6] or "{}"), "params": json.loads(row[7] or "{}"),
+            })
+        except ValueError:
+            continue
+    return found
+
+
+def policy_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
+    """``(rule_id, council, param, value)`` overrides, all-councils rows first."""
+    if "policy" not in existing_tables(conn):
+        return []
+    rows = conn.execute("SELECT rule_id, council, param, value FROM policy ORDER BY council, rule_id, param")
+    return [(str(a), str(b or ""), str(c), str(d)) for a, b, c, d in rows]

@@ -1,0 +1,204 @@
+"""The schema: every table and column, and the ordered migrations that bring a file to it.
+
+The schema is the public contract for developers who import with sqlite-utils; the README
+documents it and ``caseline check`` compares databases against it. Each migration step runs
+in one transaction together with its ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+
+SCHEMA_VERSION = 2
+
+TABLES = ("cases", "people", "events", "notes", "policy", "guidance")
+
+#: Every column of every table, its SQLite type, whether it is required, and its default.
+#: The README documents this; ``check`` compares databases against it.
+SCHEMA: dict[str, dict[str, tuple[str, bool, object]]] = {
+    "cases": {
+        "id": ("TEXT", True, None),
+        "title": ("TEXT", True, ""),
+        "council": ("TEXT", False, ""),
+        "summary": ("TEXT", False, ""),
+        "source": ("TEXT", False, ""),
+        "illustrative": ("INTEGER", True, 0),
+        "records_from": ("TEXT", False, None),
+        "teaching": ("TEXT", False, None),
+    },
+    "people": {
+        "case_id": ("TEXT", True, None),
+        "id": ("TEXT", True, None),
+        "name": ("TEXT", True, ""),
+        "role": ("TEXT", True, "other"),
+        "born": ("TEXT", False, None),
+    },
+    "events": {
+        "id": ("INTEGER", True, None),
+        "case_id": ("TEXT", True, None),
+        "ref": ("TEXT", False, None),
+        "date_start": ("TEXT", True, None),
+        "date_end": ("TEXT", False, None),
+        "date_text": ("TEXT", False, ""),
+        "kind": ("TEXT", True, None),
+        "subject": ("TEXT", False, ""),
+        "actor": ("TEXT", False, ""),
+        "summary": ("TEXT", True, ""),
+        "detail": ("TEXT", False, ""),
+        "source": ("TEXT", False, ""),
+        "recorded": ("TEXT", False, None),
+        "relative_to": ("TEXT", False, None),
+        "offset_days": ("INTEGER", False, None),
+    },
+    "notes": {
+        "id": ("INTEGER", True, None),
+        "case_id": ("TEXT", True, None),
+        "event_id": ("INTEGER", False, None),
+        "flag_key": ("TEXT", False, None),
+        "created": ("TEXT", True, None),
+        "author": ("TEXT", False, ""),
+        "tag": ("TEXT", True, "note"),
+        "text": ("TEXT", True, None),
+    },
+    "policy": {
+        "rule_id": ("TEXT", True, None),
+        "council": ("TEXT", True, ""),
+        "param": ("TEXT", True, None),
+        "value": ("TEXT", True, None),
+    },
+    "guidance": {
+        "id": ("TEXT", True, None),
+        "title": ("TEXT", True, ""),
+        "shape": ("TEXT", True, None),
+        "status": ("TEXT", True, ""),
+        "confidence": ("TEXT", False, ""),
+        "summary": ("TEXT", False, ""),
+        "citation": ("TEXT", False, "{}"),
+        "params": ("TEXT", True, "{}"),
+    },
+}
+
+PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
+    "cases": "id",
+    "people": ("case_id", "id"),
+    "events": "id",
+    "notes": "id",
+    "policy": ("rule_id", "council", "param"),
+    "guidance": "id",
+}
+
+FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
+    "people": [("case_id", "cases", "id")],
+    "events": [("case_id", "cases", "id")],
+    "notes": [("case_id", "cases", "id"), ("event_id", "events", "id")],
+}
+
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def existing_tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row[0] for row in rows}
+
+
+def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The columns *table* has (empty when there is no such table)."""
+    return {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+
+
+
+def _create_table(conn: sqlite3.Connection, name: str) -> None:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    columns = {col: (int if kind == "INTEGER" else str) for col, (kind, _, _) in SCHEMA[name].items()}
+    not_null = {col for col, (_, required, _) in SCHEMA[name].items() if required}
+    defaults = {col: default for col, (_, _, default) in SCHEMA[name].items() if default is not None}
+    db[name].create(
+        columns,
+        pk=PRIMARY_KEYS[name],
+        foreign_keys=FOREIGN_KEYS.get(name, []),
+        not_null=not_null,
+        defaults=defaults,
+    )
+
+
+def _add_missing_columns(conn: sqlite3.Connection, name: str) -> None:
+    """Bring a table made by plain ``sqlite-utils insert`` up to the documented columns."""
+    have = {row[1] for row in conn.execute(f"PRAGMA table_info([{name}])")}
+    for col, (kind, _, default) in SCHEMA[name].items():
+        if col not in have:
+            clause = f" DEFAULT {_sql_literal(default)}" if default is not None else ""
+            conn.execute(f"ALTER TABLE [{name}] ADD COLUMN [{col}] {kind}{clause}")
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _migration_1(conn: sqlite3.Connection) -> None:
+    """The first schema: every table, the timeline index, and the guidance library."""
+    tables = existing_tables(conn)
+    for name in TABLES:
+        if name in tables:
+            _add_missing_columns(conn, name)
+        else:
+            _create_table(conn, name)
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS events_case_date ON events (case_id, date_start, date_end, id)"
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS notes_case ON notes (case_id, event_id)")
+    from caseline.guidance import load_library
+
+    for rule in load_library():
+        conn.execute(
+            "INSERT OR IGNORE INTO guidance (id, title, shape, status, confidence, summary, citation, params) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rule.id,
+                rule.title,
+                rule.shape,
+                rule.status,
+                rule.confidence,
+                rule.summary,
+                json.dumps(rule.citation),
+                json.dumps(rule.params),
+            ),
+        )
+
+
+def _migration_2(conn: sqlite3.Connection) -> None:
+    """A ``ref`` names one event of its case: re-imports match rows by it."""
+    conn.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS events_case_ref ON events (case_id, ref) "
+        "WHERE ref IS NOT NULL AND ref != ''"
+    )
+
+
+#: Ordered steps; step N brings a file from version N-1 to N.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+
+
+def migrate_database(conn: sqlite3.Connection) -> int:
+    """Run every migration the file still needs, each in its own transaction."""
+    version = schema_version(conn)
+    for target, step in enumerate(MIGRATIONS, start=1):
+        if version >= target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {target}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        version = target
+    return version

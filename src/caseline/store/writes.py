@@ -1,0 +1,191 @@
+"""Every write caseline makes: cases, people, staged events, policy.
+
+Callers own the transaction (:class:`~caseline.store.database.Transaction`): an import
+stages all its rows, compares them with what the database holds, and inserts them in one
+transaction, so a failure anywhere leaves the file as it was.
+
+Re-imports are matched here, by SQLite:
+
+* a staged row identical to an event of its case (every column but ``id``) is *already
+  present* and skipped;
+* a staged row whose ``ref`` names an event of its case with other content is a *conflict*;
+* in a case where some staged rows are already present (a re-import), a staged row without
+  a ``ref`` that matches an existing event's date, kind and subject but not its content is a
+  *conflict* (a changed row), while one that matches nothing is new.
+
+With ``replace`` a case's events are replaced whole instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from caseline.store.schema import SCHEMA
+
+#: The event columns an import writes, in the order of the tuples it stages.
+EVENT_WRITE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["events"])
+_CONTENT = tuple(c for c in EVENT_WRITE_COLUMNS if c not in ("id",))
+_COLUMNS_SQL = ", ".join(EVENT_WRITE_COLUMNS)
+CASE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["cases"])
+PERSON_COLUMNS = ("case_id", "id", "name", "role", "born")
+
+
+def case_exists(conn: sqlite3.Connection, case_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
+
+
+def known_case_ids(conn: sqlite3.Connection) -> set[str]:
+    return {str(row[0]) for row in conn.execute("SELECT id FROM cases")}
+
+
+def stored_case_row(conn: sqlite3.Connection, case_id: str) -> tuple | None:
+    row = conn.execute(f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE id = ?", (case_id,)).fetchone()
+    return tuple(row) if row is not None else None
+
+
+def stored_people_rows(conn: sqlite3.Connection, case_id: str) -> list[tuple]:
+    rows = conn.execute(f"SELECT {', '.join(PERSON_COLUMNS)} FROM people WHERE case_id = ? ORDER BY id", (case_id,))
+    return [tuple(row) for row in rows]
+
+
+def insert_case(conn: sqlite3.Connection, row: Sequence, *, replace: bool = False) -> None:
+    """Insert (or, with *replace*, update) a ``cases`` row given in :data:`CASE_COLUMNS` order."""
+    marks = ", ".join("?" * len(CASE_COLUMNS))
+    if replace and case_exists(conn, row[0]):
+        sets = ", ".join(f"{col} = ?" for col in CASE_COLUMNS[1:])
+        conn.execute(f"UPDATE cases SET {sets} WHERE id = ?", (*row[1:], row[0]))
+        return
+    conn.execute(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({marks})", tuple(row))
+
+
+def insert_case_stub(conn: sqlite3.Connection, case_id: str) -> None:
+    """A case named only by its events (``--create-cases``): its id is its title."""
+    conn.execute("INSERT OR IGNORE INTO cases (id, title) VALUES (?, ?)", (case_id, case_id))
+
+
+def replace_people(conn: sqlite3.Connection, case_id: str, rows: Iterable[Sequence]) -> int:
+    conn.execute("DELETE FROM people WHERE case_id = ?", (case_id,))
+    return insert_people(conn, rows)
+
+
+def insert_people(conn: sqlite3.Connection, rows: Iterable[Sequence]) -> int:
+    rows = [tuple(r) for r in rows]
+    conn.executemany(f"INSERT INTO people ({', '.join(PERSON_COLUMNS)}) VALUES (?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+def ref_dates(conn: sqlite3.Connection, case_id: str) -> list[tuple[str, str, str | None]]:
+    """``(ref, date_start, date_end)`` of the case's events that carry a ``ref``."""
+    rows = conn.execute(
+        "SELECT ref, date_start, date_end FROM events WHERE case_id = ? AND coalesce(ref, '') != ''", (case_id,)
+    )
+    return [(str(a), str(b), c) for a, b, c in rows]
+
+
+def set_policy(conn: sqlite3.Connection, rule_id: str, council: str, param: str, value_json: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO policy (rule_id, council, param, value) VALUES (?, ?, ?, ?)",
+        (rule_id, council, param, value_json),
+    )
+
+
+# --- Staged events ------------------------------------------------------------------------------
+
+
+@dataclass
+class StagedOutcome:
+    """What comparing the staged rows with the database found.
+
+    Attributes:
+        present: staged rows already in the database (skipped).
+        conflicts: ``(where, field, what)`` for rows that clash with stored events.
+    """
+
+    present: int = 0
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class EventStage:
+    """A TEMP table the import's validated rows go to before they become events.
+
+    Args:
+        conn: the connection, inside the import's transaction.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        conn.execute("DROP TABLE IF EXISTS temp.staged_events")
+        columns = ", ".join(f"{name}" for name in EVENT_WRITE_COLUMNS)
+        conn.execute(
+            f"CREATE TEMP TABLE staged_events (seq INTEGER PRIMARY KEY, line TEXT, present INTEGER DEFAULT 0, "
+            f"{columns})"
+        )
+        self.rows = 0
+
+    def add(self, rows: Sequence[tuple[str, tuple]]) -> None:
+        """Stage ``(where, values)`` pairs, values in :data:`EVENT_WRITE_COLUMNS` order."""
+        marks = ", ".join("?" * (len(EVENT_WRITE_COLUMNS) + 1))
+        self.conn.executemany(
+            f"INSERT INTO staged_events (line, {_COLUMNS_SQL}) VALUES ({marks})",
+            [(where, *values) for where, values in rows],
+        )
+        self.rows += len(rows)
+
+    def case_ids(self) -> list[str]:
+        return [str(r[0]) for r in self.conn.execute("SELECT DISTINCT case_id FROM staged_events ORDER BY case_id")]
+
+    def compare(self, limit: int = 50) -> StagedOutcome:
+        """Mark staged rows already present; list the conflicts (see the module docstring)."""
+        self.conn.execute("CREATE INDEX IF NOT EXISTS temp.staged_case_date ON staged_events (case_id, date_start, date_end)")
+        same = " AND ".join(f"e.{c} IS s.{c}" for c in _CONTENT)
+        self.conn.execute(
+            f"UPDATE staged_events AS s SET present = 1 WHERE EXISTS (SELECT 1 FROM events AS e WHERE {same} "
+            f"AND (s.id IS NULL OR s.id = e.id))"
+        )
+        outcome = StagedOutcome(self.conn.execute("SELECT count(*) FROM staged_events WHERE present").fetchone()[0])
+        for line, ref, event_id in self.conn.execute(
+            "SELECT s.line, s.ref, e.id FROM staged_events AS s JOIN events AS e "
+            "ON e.case_id = s.case_id AND e.ref = s.ref WHERE NOT s.present AND coalesce(s.ref, '') != '' "
+            f"ORDER BY s.seq LIMIT {int(limit)}"
+        ):
+            outcome.conflicts.append(
+                (line, "ref", f"{ref!r} is already event id {event_id} of this case, with other content "
+                              f"(use --replace to replace the case's events)")
+            )
+        for line, event_id in self.conn.execute(
+            "SELECT s.line, s.id FROM staged_events AS s JOIN events AS e ON e.id = s.id "
+            f"WHERE NOT s.present ORDER BY s.seq LIMIT {int(limit)}"
+        ):
+            outcome.conflicts.append((line, "id", f"event id {event_id} is already in the database"))
+        # A re-import (some rows already present) whose other rows match a stored event by date,
+        # kind and subject but not in content: changed rows, not new ones.
+        identity = " AND ".join(f"e.{c} IS s.{c}" for c in ("case_id", "date_start", "date_end", "kind", "subject"))
+        for line, event_id in self.conn.execute(
+            "SELECT s.line, min(e.id) FROM staged_events AS s JOIN events AS e ON " + identity +
+            " WHERE NOT s.present AND coalesce(s.ref, '') = '' "
+            "AND s.case_id IN (SELECT case_id FROM staged_events WHERE present) "
+            f"AND NOT EXISTS (SELECT 1 FROM staged_events AS p WHERE p.present AND "
+            f"{' AND '.join(f'p.{c} IS e.{c}' for c in _CONTENT)}) "
+            f"GROUP BY s.seq ORDER BY s.seq LIMIT {int(limit)}"
+        ):
+            outcome.conflicts.append(
+                (line, "row", f"changes event id {event_id}, imported before (same date, kind and subject); "
+                              f"use --replace to replace the case's events")
+            )
+        return outcome
+
+    def replace_cases(self) -> None:
+        """Delete every event of the staged cases, so the staged rows replace them."""
+        for case_id in self.case_ids():
+            self.conn.execute("DELETE FROM events WHERE case_id = ?", (case_id,))
+
+    def commit(self, *, skip_present: bool = True) -> int:
+        """Insert the staged rows (less those already present) into ``events``; return how many."""
+        where = "WHERE NOT present" if skip_present else ""
+        cursor = self.conn.execute(
+            f"INSERT INTO events ({_COLUMNS_SQL}) SELECT {_COLUMNS_SQL} FROM staged_events {where} ORDER BY seq"
+        )
+        self.conn.execute("DROP TABLE IF EXISTS temp.staged_events")
+        return cursor.rowcount

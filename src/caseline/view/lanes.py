@@ -1,0 +1,241 @@
+"""The lanes: the whole case across time (workers, plans, complaints, visits, flags) as plain
+data for the lanes strip, and the arithmetic that projects days onto columns.
+
+:func:`build_lanes` takes the rows :func:`caseline.store.timeline.load_lane_rows` reads for
+:data:`LANE_KINDS`; projections are O(width log n), so a million visit ticks cost nothing.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from caseline.model import Flag, Person
+
+__all__ = [
+    "Bar",
+    "Lane",
+    "Lanes",
+    "LANE_KINDS",
+    "build_lanes",
+    "ZOOM_LEVELS",
+    "zoom_span",
+    "column_of",
+    "date_of_column",
+    "project_bars",
+    "project_counts",
+]
+
+VISIT_KINDS = ("cin_visit", "cp_visit", "lac_visit", "private_fostering_visit", "pa_visit")
+STATUS_LANES: tuple[tuple[str, str, str], ...] = (
+    ("CIN", "cin_plan_start", "cin_plan_end"),
+    ("CP", "cp_plan_start", "cp_plan_end"),
+    ("LAC", "lac_start", "lac_end"),
+    ("PF", "private_fostering_start", "private_fostering_end"),
+)
+COMPLAINT_STAGES: tuple[tuple[str, str, str], ...] = (
+    ("1", "complaint_stage1", "complaint_stage1_response"),
+    ("2", "complaint_stage2", "complaint_stage2_response"),
+    ("3", "complaint_stage3", "complaint_stage3_response"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """A span on a lane: ``start``/``end`` day ordinals (inclusive), a label, a colour slot."""
+
+    start: int
+    end: int
+    label: str
+    slot: int = 0
+    event_id: int | None = None
+
+
+@dataclass
+class Lane:
+    """One row of the lanes strip.
+
+    Attributes:
+        name: the label at the left ("Worker", "CIN", "Visits F"...).
+        kind: ``bars``, ``ticks`` or ``marks``.
+        bars: spans, for ``bars`` lanes.
+        ticks: sorted day ordinals, for ``ticks`` lanes (may be long: projected by bisect).
+        marks: ``(day, severity)`` pairs for ``marks`` lanes, sorted.
+    """
+
+    name: str
+    kind: str
+    bars: list[Bar] = field(default_factory=list)
+    ticks: array = field(default_factory=lambda: array("l"))
+    marks: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Lanes:
+    """Everything the lanes strip draws, and the case's span of days."""
+
+    first: int
+    last: int
+    lanes: list[Lane]
+
+
+#: Every event kind the lanes draw.
+LANE_KINDS = (
+    ("worker_allocated",)
+    + tuple(kind for _, start, end in STATUS_LANES for kind in (start, end))
+    + tuple(kind for _, start, end in COMPLAINT_STAGES for kind in (start, end))
+    + ("ombudsman_complaint",)
+    + VISIT_KINDS
+)
+
+
+def _status_bars(rows: Sequence[tuple], start_kind: str, end_kind: str, last: int, label: str) -> list[Bar]:
+    bars: list[Bar] = []
+    opened: tuple | None = None
+    for row in rows:
+        if row[1] == start_kind and opened is None:
+            opened = row
+        elif row[1] == end_kind and opened is not None:
+            bars.append(Bar(opened[4], max(opened[4], row[4]), label, 0, opened[0]))
+            opened = None
+    if opened is not None:
+        bars.append(Bar(opened[4], max(opened[4], last), label, 0, opened[0]))
+    return bars
+
+
+def build_lanes(
+    rows: Sequence[tuple],
+    flags: Iterable[Flag],
+    people: Mapping[str, Person] | None = None,
+    first: int | None = None,
+    last: int | None = None,
+    max_lanes: int = 8,
+) -> Lanes:
+    """Build the lanes from :func:`load_lane_rows` output and the flags.
+
+    Args:
+        rows: lane events in date order.
+        flags: flags to mark.
+        people: names for worker labels (by person id).
+        first: the case's first day (ordinal); defaults to the first lane event.
+        last: the case's last day; open plans and the last worker run until then.
+        max_lanes: lanes that fit; per-child lanes are used only when they fit.
+    """
+    people = people or {}
+    flag_list = sorted(flags, key=lambda f: f.sort_key)
+    days = [r[4] for r in rows] + [f.start.toordinal() for f in flag_list]
+    first = first if first is not None else (min(days) if days else date.today().toordinal())
+    last = last if last is not None else (max([r[5] for r in rows] + [f.end.toordinal() for f in flag_list] + [first]))
+
+    lanes: list[Lane] = []
+    workers = [r for r in rows if r[1] == "worker_allocated"]
+    if workers:
+        lane = Lane("Worker", "bars")
+        slots: dict[str, int] = {}
+        for i, row in enumerate(workers):
+            end = workers[i + 1][4] - 1 if i + 1 < len(workers) else last
+            who = row[3] or "?"
+            slot = slots.setdefault(who, len(slots))
+            name = people[who].name if who in people else who
+            lane.bars.append(Bar(row[4], max(row[4], end), name, slot, row[0]))
+        lanes.append(lane)
+
+    subjects = sorted({r[2] for r in rows if r[2]})
+
+    def status_and_visits(selected: Sequence[tuple], suffix: str) -> list[Lane]:
+        found: list[Lane] = []
+        for name, start_kind, end_kind in STATUS_LANES:
+            bars = _status_bars(selected, start_kind, end_kind, last, name)
+            if bars:
+                found.append(Lane(f"{name}{suffix}", "bars", bars=bars))
+        complaint = Lane(f"Complaint{suffix}", "bars")
+        for stage, start_kind, end_kind in COMPLAINT_STAGES:
+            for bar in _status_bars(selected, start_kind, end_kind, last, f"stage {stage}"):
+                complaint.bars.append(Bar(bar.start, bar.end, bar.label, int(stage), bar.event_id))
+        if complaint.bars:
+            complaint.bars.sort(key=lambda b: b.start)
+            found.append(complaint)
+        ticks = array("l", sorted(r[4] for r in selected if r[1] in VISIT_KINDS))
+        if ticks:
+            found.append(Lane(f"Visits{suffix}", "ticks", ticks=ticks))
+        return found
+
+    flag_lane = Lane("Flags", "marks", marks=[(f.start.toordinal(), f.severity) for f in flag_list])
+    combined = status_and_visits(rows, "")
+    if len(subjects) > 1:
+        per_child: list[Lane] = []
+        for subject in subjects:
+            # Events with no subject concern every child.
+            per_child.extend(status_and_visits([r for r in rows if r[2] in ("", subject)], f" {subject}"))
+        if len(lanes) + len(per_child) + 1 <= max_lanes:
+            combined = per_child
+    lanes.extend(combined)
+    lanes.append(flag_lane)
+    return Lanes(first, max(first, last), lanes[:max_lanes])
+
+
+ZOOM_LEVELS: tuple[tuple[str, int | None], ...] = (
+    ("whole case", None),
+    ("year", 366),
+    ("quarter", 92),
+    ("month", 31),
+)
+
+
+def zoom_span(level: int, first: int, last: int, cursor: int) -> tuple[int, int]:
+    """The days the lanes show at zoom *level* (an index into :data:`ZOOM_LEVELS`).
+
+    Whole case shows ``first..last``; other levels a window of that length around *cursor*,
+    kept inside the case where the case is longer than the window.
+    """
+    _, length = ZOOM_LEVELS[max(0, min(level, len(ZOOM_LEVELS) - 1))]
+    if length is None or last - first + 1 <= length:
+        return first, max(last, first + 1)
+    start = cursor - length // 2
+    start = max(first, min(start, last - length + 1))
+    return start, start + length - 1
+
+
+def column_of(day: int, start: int, end: int, width: int) -> int | None:
+    """The column (0..width-1) showing *day*, or ``None`` when outside ``start..end``."""
+    if width <= 0 or day < start or day > end:
+        return None
+    span = end - start + 1
+    return min(width - 1, (day - start) * width // span)
+
+
+def date_of_column(column: int, start: int, end: int, width: int) -> int:
+    """The first day a column shows (the inverse of :func:`column_of`)."""
+    span = end - start + 1
+    column = max(0, min(column, width - 1))
+    return start + -(-column * span // width)
+
+
+def project_bars(bars: Sequence[Bar], start: int, end: int, width: int) -> list[int]:
+    """For each column, the index of the bar covering it (the later bar wins), else ``-1``."""
+    cells = [-1] * width
+    for i, bar in enumerate(bars):
+        if bar.end < start or bar.start > end:
+            continue
+        a = column_of(max(bar.start, start), start, end, width)
+        b = column_of(min(bar.end, end), start, end, width)
+        if a is None or b is None:
+            continue
+        for col in range(a, b + 1):
+            cells[col] = i
+    return cells
+
+
+def project_counts(days: Sequence[int], start: int, end: int, width: int) -> list[int]:
+    """How many of the sorted *days* fall in each column (O(width log n), fine for 1M ticks)."""
+    counts = []
+    lo = bisect_left(days, start)
+    for col in range(width):
+        next_day = date_of_column(col + 1, start, end, width) if col + 1 < width else end + 1
+        hi = bisect_left(days, next_day, lo)
+        counts.append(hi - lo)
+        lo = hi
+    return counts
