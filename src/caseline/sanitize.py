@@ -44,10 +44,7 @@ _MARKUP_TAG = re.compile(r"(\\*)(\[[a-zA-Z#/@][^[]*?\])")
 
 def escape_markup(text: str) -> str:
     """Escape what Rich would read as a markup tag (``[bold]`` becomes ``\\[bold]``)."""
-    escaped = _MARKUP_TAG.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", text)
-    if escaped.endswith("\\") and not escaped.endswith("\\\\"):
-        escaped += "\\"
-    return escaped
+    return _MARKUP_TAG.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", text)
 
 
 def clean(text: object, *, one_line: bool = True, markup: bool = False) -> str:

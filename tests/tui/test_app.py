@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Select
 from caseline.sanitize import clean
 from caseline.model import EventFilter
 
-from .conftest import GAP, INJECT, INJECTION_PAYLOADS, KENT, LEICS, make_app, settle
+from .conftest import GAP, INJECT, INJECTION_PAYLOADS, KENT, LEICS, TODAY, make_app, settle
 
 SIZE = (160, 48)
 
@@ -491,3 +491,36 @@ async def test_small_terminal_still_usable(leics_db):
         await pilot.press("p")
         assert not screen.panel.display
         assert screen.timeline.size.width == 80
+
+
+async def test_the_whole_payload_list_reaches_the_screen_harmless(tmp_path):
+    """Every payload as a worker name, summary, detail and date text, with real flags."""
+    import json as _json
+
+    from caseline.cli import cli as _cli
+    from click.testing import CliRunner
+
+    from payloads import PAYLOADS, dangerous
+
+    people = [{"id": f"sw{i}", "name": p, "role": "social_worker"} for i, p in enumerate(PAYLOADS)]
+    events = [{"date_start": f"{2021 + i // 12}-{1 + i % 12:02d}-15", "kind": "worker_allocated", "actor": f"sw{i}",
+               "summary": p, "detail": p, "date_text": p, "source": p} for i, p in enumerate(PAYLOADS)]
+    case_file = tmp_path / "case.json"
+    case_file.write_text(_json.dumps({"case": {"id": "hostile", "title": PAYLOADS[0], "council": PAYLOADS[3]},
+                                      "people": people, "events": events}), encoding="utf-8")
+    db = tmp_path / "hostile.db"
+    assert CliRunner().invoke(_cli, ["import", str(db), str(case_file)]).exit_code == 0
+    from caseline.tui.app import CaselineApp
+
+    app = CaselineApp(db, case_id="hostile", today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.flags_ready and len(screen.flags) > 10
+        for row in range(len(screen.model)):
+            screen.timeline.cursor_row = row
+            await pilot.pause()
+            assert dangerous(screen.timeline.plain_line(row)) == []
+            assert dangerous(screen.panel.plain.replace("\n", "")) == []
+        assert dangerous(screen_text(app).replace("\n", "")) == []
+        assert "SW2" in screen_text(app)

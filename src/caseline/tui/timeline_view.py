@@ -12,7 +12,6 @@ All text from the database goes through :func:`caseline.sanitize.clean` and into
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 
 from rich.style import Style
 from rich.text import Text
@@ -317,6 +316,3 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         """The row as plain text (tests and accessibility)."""
         return self.row_text(row_index, width or self.scrollable_content_region.width or 120).plain
 
-
-def today_ordinal(today: date | None) -> int:
-    return (today or date.today()).toordinal()
