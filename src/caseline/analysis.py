@@ -37,7 +37,7 @@ class CaseAnalysis:
         rules: the rules in force for the case's council, local policy applied.
         as_of: the as-of date the flags were computed for (``None``: the case has no events).
         flags: every flag, sorted by start date, then severity, then key.
-        anchors: start-day ordinals of the events the flags rest on.
+        anchors: start-day ordinals of the events the flags rest on (empty when not asked for).
     """
 
     case: CaseInfo
@@ -99,6 +99,7 @@ def assemble(
     as_of: date | None,
     case: CaseInfo | None = None,
     people: Mapping[str, Person] | None = None,
+    with_anchors: bool = True,
 ) -> CaseAnalysis:
     """A :class:`CaseAnalysis` from flags computed elsewhere (tests, benchmarks, :func:`analyse`)."""
     from caseline.store import get_case, list_people
@@ -108,15 +109,17 @@ def assemble(
     if people is None:
         people = {person.id: person for person in list_people(conn, case_id)}
     flags = tuple(flags)
-    anchors = anchor_dates(conn, {event_id for flag in flags for event_id in flag.events})
+    anchors = anchor_dates(conn, {event_id for flag in flags for event_id in flag.events}) if with_anchors else {}
     return CaseAnalysis(case, dict(people), dict(rules), as_of, flags, anchors)
 
 
-def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None) -> CaseAnalysis:
+def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
+            with_anchors: bool = True) -> CaseAnalysis:
     """The case *case_id* as known on *as_of* (default: the end of its chronology).
 
     Only the event kinds some rule reads are loaded, so a case of a million notes and visits
-    costs what its visits cost.
+    costs what its visits cost. *with_anchors* false skips reading the start days of the
+    events flags rest on (only the timeline needs them; ``caseline flags`` does not).
 
     Raises:
         caseline.store.StoreError: when there is no such case.
@@ -127,7 +130,7 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None) -
     from caseline.store import chronology_end, get_case, list_people, load_facts
 
     path = _database_file(conn)
-    key = (path, case_id, as_of, _stamp(path)) if path else None
+    key = (path, case_id, as_of, with_anchors, _stamp(path)) if path else None
     if key is not None:
         with _LOCK:
             cached = _CACHE.get(key)
@@ -141,7 +144,8 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None) -
     facts = load_facts(conn, case_id, required_kinds(rules.values()))
     flags = compute_flags(facts, rules, as_of=end, records_from=case.records_from,
                           people={pid: person.name for pid, person in people.items()})
-    result = assemble(conn, case_id, flags=flags, rules=rules, as_of=end, case=case, people=people)
+    result = assemble(conn, case_id, flags=flags, rules=rules, as_of=end, case=case, people=people,
+                      with_anchors=with_anchors)
     if key is not None:
         with _LOCK:
             _CACHE[key] = result

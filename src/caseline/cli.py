@@ -313,7 +313,7 @@ def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
     try:
         _require_case(conn, case_id)
         try:
-            analysis = analyse(conn, case_id, as_of=when)
+            analysis = analyse(conn, case_id, as_of=when, with_anchors=False)
         except DateError as exc:
             fail(f"case {case_id!r}: {exc}")
     finally:
