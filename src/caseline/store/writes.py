@@ -32,6 +32,13 @@ CASE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["cases"])
 PERSON_COLUMNS = ("case_id", "id", "name", "role", "born")
 
 
+def _same_content(a: str, b: str) -> str:
+    """SQL: rows *a* and *b* hold the same event (``=`` on the indexed columns, so SQLite can
+    use ``events_case_date``; ``IS`` elsewhere, where NULL must equal NULL)."""
+    exact = ("case_id", "date_start")
+    return " AND ".join(f"{a}.{c} = {b}.{c}" if c in exact else f"{a}.{c} IS {b}.{c}" for c in _CONTENT)
+
+
 def case_exists(conn: sqlite3.Connection, case_id: str) -> bool:
     return conn.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
 
@@ -108,7 +115,11 @@ class StagedOutcome:
 
 
 class EventStage:
-    """A TEMP table the import's validated rows go to before they become events.
+    """Where the import's validated rows go before they become events.
+
+    Rows of a case that held no events when the import began go straight into ``events``
+    (a first import pays for no comparison); the rest wait in a TEMP table until
+    :meth:`compare` has matched them with what the case holds.
 
     Args:
         conn: the connection, inside the import's transaction.
@@ -116,6 +127,8 @@ class EventStage:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.direct = 0  # rows inserted straight into events
+        self._case_had_events: dict[str, bool] = {}
         conn.execute("DROP TABLE IF EXISTS temp.staged_events")
         columns = ", ".join(f"{name}" for name in EVENT_WRITE_COLUMNS)
         conn.execute(
@@ -124,13 +137,24 @@ class EventStage:
         )
         self.rows = 0
 
+    def _had_events(self, case_id: str) -> bool:
+        found = self._case_had_events.get(case_id)
+        if found is None:
+            found = self.conn.execute("SELECT 1 FROM events WHERE case_id = ? LIMIT 1", (case_id,)).fetchone() is not None
+            self._case_had_events[case_id] = found
+        return found
+
     def add(self, rows: Sequence[tuple[str, tuple]]) -> None:
-        """Stage ``(where, values)`` pairs, values in :data:`EVENT_WRITE_COLUMNS` order."""
-        marks = ", ".join("?" * (len(EVENT_WRITE_COLUMNS) + 1))
-        self.conn.executemany(
-            f"INSERT INTO staged_events (line, {_COLUMNS_SQL}) VALUES ({marks})",
-            [(where, *values) for where, values in rows],
-        )
+        """Take ``(where, values)`` pairs, values in :data:`EVENT_WRITE_COLUMNS` order."""
+        direct = [values for _, values in rows if values[0] is None and not self._had_events(values[1])]
+        staged = [(where, *values) for where, values in rows if values[0] is not None or self._had_events(values[1])]
+        if direct:
+            marks = ", ".join("?" * len(EVENT_WRITE_COLUMNS))
+            self.conn.executemany(f"INSERT INTO events ({_COLUMNS_SQL}) VALUES ({marks})", direct)
+            self.direct += len(direct)
+        if staged:
+            marks = ", ".join("?" * (len(EVENT_WRITE_COLUMNS) + 1))
+            self.conn.executemany(f"INSERT INTO staged_events (line, {_COLUMNS_SQL}) VALUES ({marks})", staged)
         self.rows += len(rows)
 
     def case_ids(self) -> list[str]:
@@ -139,7 +163,7 @@ class EventStage:
     def compare(self, limit: int = 50) -> StagedOutcome:
         """Mark staged rows already present; list the conflicts (see the module docstring)."""
         self.conn.execute("CREATE INDEX IF NOT EXISTS temp.staged_case_date ON staged_events (case_id, date_start, date_end)")
-        same = " AND ".join(f"e.{c} IS s.{c}" for c in _CONTENT)
+        same = _same_content("e", "s")
         self.conn.execute(
             f"UPDATE staged_events AS s SET present = 1 WHERE EXISTS (SELECT 1 FROM events AS e WHERE {same} "
             f"AND (s.id IS NULL OR s.id = e.id))"
@@ -161,13 +185,13 @@ class EventStage:
             outcome.conflicts.append((line, "id", f"event id {event_id} is already in the database"))
         # A re-import (some rows already present) whose other rows match a stored event by date,
         # kind and subject but not in content: changed rows, not new ones.
-        identity = " AND ".join(f"e.{c} IS s.{c}" for c in ("case_id", "date_start", "date_end", "kind", "subject"))
+        identity = "e.case_id = s.case_id AND e.date_start = s.date_start AND " + " AND ".join(
+            f"e.{c} IS s.{c}" for c in ("date_end", "kind", "subject"))
         for line, event_id in self.conn.execute(
             "SELECT s.line, min(e.id) FROM staged_events AS s JOIN events AS e ON " + identity +
             " WHERE NOT s.present AND coalesce(s.ref, '') = '' "
             "AND s.case_id IN (SELECT case_id FROM staged_events WHERE present) "
-            f"AND NOT EXISTS (SELECT 1 FROM staged_events AS p WHERE p.present AND "
-            f"{' AND '.join(f'p.{c} IS e.{c}' for c in _CONTENT)}) "
+            f"AND NOT EXISTS (SELECT 1 FROM staged_events AS p WHERE p.present AND {_same_content('p', 'e')}) "
             f"GROUP BY s.seq ORDER BY s.seq LIMIT {int(limit)}"
         ):
             outcome.conflicts.append(
@@ -182,10 +206,11 @@ class EventStage:
             self.conn.execute("DELETE FROM events WHERE case_id = ?", (case_id,))
 
     def commit(self, *, skip_present: bool = True) -> int:
-        """Insert the staged rows (less those already present) into ``events``; return how many."""
+        """Insert the staged rows (less those already present) into ``events``; return how many
+        events this import added in all."""
         where = "WHERE NOT present" if skip_present else ""
         cursor = self.conn.execute(
             f"INSERT INTO events ({_COLUMNS_SQL}) SELECT {_COLUMNS_SQL} FROM staged_events {where} ORDER BY seq"
         )
         self.conn.execute("DROP TABLE IF EXISTS temp.staged_events")
-        return cursor.rowcount
+        return self.direct + max(cursor.rowcount, 0)
