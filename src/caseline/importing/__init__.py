@@ -78,11 +78,10 @@ class _Import:
         self.known_cases = writes.known_case_ids(conn)
         self.stage = writes.EventStage(conn)
         self.batch: list[tuple[str, tuple]] = []
-        self.ids_seen: set[int] = set()
-        self.refs: dict[tuple[str, str], DateRange] = {}
-        self.refs_loaded: set[str] = set()
+        # Refs given by the rows not yet handed to the stage; older ones are looked up in
+        # SQLite, so memory does not grow with the file.
+        self.batch_refs: dict[tuple[str, str], DateRange] = {}
         self.missing_cases: dict[str, str] = {}
-        self.import_refs: set[tuple[str, str]] = set()  # refs this import gives
         self.cases_in_import: set[str] = set()
         self.bytes_before = 0
 
@@ -107,15 +106,17 @@ class _Import:
             writes.insert_case_stub(self.conn, case_id)  # inside the transaction: undone on failure
         return case_id
 
-    def _load_refs(self, case_id: str) -> None:
-        if case_id in self.refs_loaded:
-            return
-        self.refs_loaded.add(case_id)
-        for ref, start, end in writes.ref_dates(self.conn, case_id):
-            try:
-                self.refs.setdefault((case_id, ref), parse_range(start, end))
-            except DateError:
-                continue
+    def _anchor(self, case_id: str, ref: str) -> DateRange | None:
+        found = self.batch_refs.get((case_id, ref))
+        if found is not None:
+            return found
+        stored = self.stage.ref_dates(case_id, ref)
+        if stored is None:
+            return None
+        try:
+            return parse_range(*stored)
+        except DateError:
+            return None
 
     def event(self, where: str, values: Mapping[str, str]) -> None:
         """Check one event row and stage it (or note its problems)."""
@@ -126,30 +127,23 @@ class _Import:
             self.problems.add(where, problem.field, problem.what)
         if not checked.known_kind and checked.kind:
             self.result.unknown_kinds[checked.kind] = self.result.unknown_kinds.get(checked.kind, 0) + 1
-        if checked.event_id is not None:
-            if checked.event_id in self.ids_seen:
-                self.problems.add(where, "id", f"{checked.event_id} appears twice in the import")
-            self.ids_seen.add(checked.event_id)
         if case_id is None:
             return
         ref = values.get("ref", "").strip()
         relative_to = values.get("relative_to", "").strip()
         dates = checked.dates
         if relative_to:
-            self._load_refs(case_id)
-            anchor = self.refs.get((case_id, relative_to))
+            anchor = self._anchor(case_id, relative_to)
             if anchor is None:
                 self.problems.add(where, "relative_to", f"no earlier event with ref {relative_to!r} in case {case_id!r}")
             elif dates is None and checked.offset is not None:
                 dates = anchor.shifted(checked.offset)
         if ref:
-            self._load_refs(case_id)
             key = (case_id, ref)
-            if key in self.refs and key in self.import_refs:
+            if key in self.batch_refs:
                 self.problems.add(where, "ref", f"{ref!r} is used twice in this import for case {case_id!r}")
             elif dates is not None:
-                self.refs[key] = dates
-                self.import_refs.add(key)
+                self.batch_refs[key] = dates
         if self.problems.count != before or dates is None:
             return
         self.batch.append((where, (
@@ -174,8 +168,13 @@ class _Import:
 
     def flush(self) -> None:
         if self.batch and not self.problems:
-            self.stage.add(self.batch)
+            for where, column, what in self.stage.add(self.batch):
+                self.problems.add(where, column, what)
         self.batch.clear()
+        if not self.problems:
+            # Handed over: SQLite answers for these refs now. (After a problem nothing more
+            # is handed over, so the refs stay here for the checks still to come.)
+            self.batch_refs.clear()
 
     def csv_file(self, path: Path) -> None:
         def progress(done: int) -> None:

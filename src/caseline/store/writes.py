@@ -83,14 +83,6 @@ def insert_people(conn: sqlite3.Connection, rows: Iterable[Sequence]) -> int:
     return len(rows)
 
 
-def ref_dates(conn: sqlite3.Connection, case_id: str) -> list[tuple[str, str, str | None]]:
-    """``(ref, date_start, date_end)`` of the case's events that carry a ``ref``."""
-    rows = conn.execute(
-        "SELECT ref, date_start, date_end FROM events WHERE case_id = ? AND coalesce(ref, '') != ''", (case_id,)
-    )
-    return [(str(a), str(b), c) for a, b, c in rows]
-
-
 def set_policy(conn: sqlite3.Connection, rule_id: str, council: str, param: str, value_json: str) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO policy (rule_id, council, param, value) VALUES (?, ?, ?, ?)",
@@ -135,6 +127,7 @@ class EventStage:
             f"CREATE TEMP TABLE staged_events (seq INTEGER PRIMARY KEY, line TEXT, present INTEGER DEFAULT 0, "
             f"{columns})"
         )
+        conn.execute("CREATE INDEX temp.staged_ref ON staged_events (case_id, ref)")
         self.rows = 0
 
     def _had_events(self, case_id: str) -> bool:
@@ -144,18 +137,48 @@ class EventStage:
             self._case_had_events[case_id] = found
         return found
 
-    def add(self, rows: Sequence[tuple[str, tuple]]) -> None:
-        """Take ``(where, values)`` pairs, values in :data:`EVENT_WRITE_COLUMNS` order."""
-        direct = [values for _, values in rows if values[0] is None and not self._had_events(values[1])]
+    def add(self, rows: Sequence[tuple[str, tuple]]) -> list[tuple[str, str, str]]:
+        """Take ``(where, values)`` pairs, values in :data:`EVENT_WRITE_COLUMNS` order.
+
+        Returns:
+            ``(where, field, what)`` for rows the database refused (a ``ref`` given twice).
+        """
+        direct = [(where, values) for where, values in rows if values[0] is None and not self._had_events(values[1])]
         staged = [(where, *values) for where, values in rows if values[0] is not None or self._had_events(values[1])]
+        refused: list[tuple[str, str, str]] = []
         if direct:
             marks = ", ".join("?" * len(EVENT_WRITE_COLUMNS))
-            self.conn.executemany(f"INSERT INTO events ({_COLUMNS_SQL}) VALUES ({marks})", direct)
-            self.direct += len(direct)
+            insert = f"INSERT INTO events ({_COLUMNS_SQL}) VALUES ({marks})"
+            self.conn.execute("SAVEPOINT direct_batch")
+            try:
+                self.conn.executemany(insert, [values for _, values in direct])
+                self.direct += len(direct)
+            except sqlite3.IntegrityError:
+                # Only a ref given twice can clash here: find the rows, one at a time.
+                self.conn.execute("ROLLBACK TO direct_batch")
+                for where, values in direct:
+                    try:
+                        self.conn.execute(insert, values)
+                        self.direct += 1
+                    except sqlite3.IntegrityError:
+                        refused.append((where, "ref", f"{values[2]!r} is used twice in this import for case {values[1]!r}"))
+            self.conn.execute("RELEASE direct_batch")
         if staged:
             marks = ", ".join("?" * (len(EVENT_WRITE_COLUMNS) + 1))
             self.conn.executemany(f"INSERT INTO staged_events (line, {_COLUMNS_SQL}) VALUES ({marks})", staged)
         self.rows += len(rows)
+        return refused
+
+    def ref_dates(self, case_id: str, ref: str) -> tuple[str, str | None] | None:
+        """``(date_start, date_end)`` of the event *ref* names in its case: stored, inserted by
+        this import, or staged."""
+        for table in ("events", "staged_events"):
+            row = self.conn.execute(
+                f"SELECT date_start, date_end FROM {table} WHERE case_id = ? AND ref = ? LIMIT 1", (case_id, ref)
+            ).fetchone()
+            if row is not None:
+                return str(row[0]), row[1]
+        return None
 
     def case_ids(self) -> list[str]:
         return [str(r[0]) for r in self.conn.execute("SELECT DISTINCT case_id FROM staged_events ORDER BY case_id")]
@@ -169,6 +192,16 @@ class EventStage:
             f"AND (s.id IS NULL OR s.id = e.id))"
         )
         outcome = StagedOutcome(self.conn.execute("SELECT count(*) FROM staged_events WHERE present").fetchone()[0])
+        for column in ("id", "ref"):
+            key = "id" if column == "id" else "case_id, ref"
+            for line, value in self.conn.execute(
+                f"SELECT s.line, s.{column} FROM staged_events AS s WHERE coalesce(s.{column}, '') != '' AND EXISTS "
+                f"(SELECT 1 FROM staged_events AS t WHERE t.seq < s.seq AND "
+                + (" AND ".join(f"t.{c} = s.{c}" for c in key.split(", "))) +
+                f") ORDER BY s.seq LIMIT {int(limit)}"
+            ):
+                shown = value if column == "id" else repr(value)
+                outcome.conflicts.append((line, column, f"{shown} appears twice in the import"))
         for line, ref, event_id in self.conn.execute(
             "SELECT s.line, s.ref, e.id FROM staged_events AS s JOIN events AS e "
             "ON e.case_id = s.case_id AND e.ref = s.ref WHERE NOT s.present AND coalesce(s.ref, '') != '' "
