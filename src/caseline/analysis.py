@@ -68,11 +68,6 @@ _CACHE_SIZE = 8
 _LOCK = threading.Lock()
 
 
-def _database_file(conn: sqlite3.Connection) -> str:
-    row = conn.execute("PRAGMA database_list").fetchone()
-    return str(row[2]) if row and row[2] else ""
-
-
 def _stamp(path: str) -> tuple:
     """What changes whenever any process writes the database."""
     parts = []
@@ -127,9 +122,9 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
     """
     from caseline.guidance import library_for
     from caseline.rules.engine import compute_flags, required_kinds
-    from caseline.store import chronology_end, get_case, list_people, load_facts
+    from caseline.store import chronology_end, database_file, get_case, list_people, load_facts
 
-    path = _database_file(conn)
+    path = database_file(conn)
     key = (path, case_id, as_of, with_anchors, _stamp(path)) if path else None
     if key is not None:
         with _LOCK:

@@ -156,24 +156,21 @@ class OrdinalCache:
     def first(self, text: object) -> int:
         """The first day *text* (``2021-09-15``, ``2021-09``, ``2021``) covers."""
         found = self._first.get(text)
-        if found is None:
-            try:
-                found = parse_range(text).start.toordinal()
-            except DateError:
-                found = 1
-            self._first[text] = found
-        return found
+        return found if found is not None else self._read(text)[0]
 
     def last(self, text: object) -> int:
         """The last day *text* covers."""
         found = self._last.get(text)
-        if found is None:
-            try:
-                found = parse_range(text).end.toordinal()
-            except DateError:
-                found = 1
-            self._last[text] = found
-        return found
+        return found if found is not None else self._read(text)[1]
+
+    def _read(self, text: object) -> tuple[int, int]:
+        try:
+            read = parse_range(text)
+            days = (read.start.toordinal(), read.end.toordinal())
+        except DateError:
+            days = (1, 1)
+        self._first[text], self._last[text] = days
+        return days
 
 
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})$")

@@ -9,7 +9,6 @@ problem is reported as ``FILE:LINE: field: what is wrong`` (up to 20 of them).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,10 +16,10 @@ from pathlib import Path
 
 from caseline.dates import DateError, DateRange, parse_range
 from caseline.importing.csv_reader import IMPORT_COLUMNS, csv_rows
-from caseline.importing.json_reader import CASE_FIELDS, PERSON_FIELDS, case_mapping, read_json_case
+from caseline.importing.json_reader import case_mapping, read_json_case
 from caseline.importing.problems import MAX_PROBLEMS, ImportFailed, Problems
-from caseline.importing.validate import check_event_fields
-from caseline.kinds import PERSON_ROLES, REQUIRED_EVENT_COLUMNS
+from caseline.importing.validate import as_text, check_case_fields, check_event_fields, check_person_fields
+from caseline.kinds import REQUIRED_EVENT_COLUMNS
 from caseline.store import Transaction
 from caseline.store import writes
 
@@ -192,7 +191,7 @@ class _Import:
     # Cases and people ------------------------------------------------------------------------
 
     def case(self, label: str, data: dict) -> None:
-        case_row = _validate_case(f"{label}:case", data["case"], self.problems)
+        case_row = check_case_fields(f"{label}:case", data["case"], self.problems)
         if case_row is None:
             return
         case_id = case_row[0]
@@ -228,7 +227,7 @@ class _Import:
         seen: set[str] = set()
         for index, person in enumerate(people):
             where = f"{label}:people[{index}]"
-            row = _validate_person(where, case_id, person, self.problems)
+            row = check_person_fields(where, case_id, person, self.problems)
             if row is None:
                 continue
             if row[1] in seen:
@@ -246,7 +245,7 @@ class _Import:
         if unknown:
             self.problems.add(where, None, f"unknown field(s) {', '.join(map(str, unknown))}")
             return
-        values = {key: _as_text(value) for key, value in event.items()}
+        values = {key: as_text(value) for key, value in event.items()}
         values.setdefault("case_id", case_id)
         missing = [c for c in REQUIRED_EVENT_COLUMNS if not values.get(c, "").strip()]
         if "date_start" in missing and values.get("relative_to"):
@@ -275,64 +274,6 @@ class _Import:
         self.problems.raise_if_any()
         self.result.present = outcome.present
         self.result.events = self.stage.commit()
-
-
-def _as_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
-def _validate_case(where: str, case: dict, problems: Problems) -> tuple | None:
-    unknown = sorted(set(case) - set(CASE_FIELDS))
-    if unknown:
-        problems.add(where, None, f"unknown field(s) {', '.join(map(str, unknown))}; case fields are {', '.join(CASE_FIELDS)}")
-    case_id = _as_text(case.get("id")).strip()
-    if not case_id:
-        problems.add(where, "id", "is empty")
-        return None
-    records_from = _as_text(case.get("records_from")).strip()
-    if records_from:
-        try:
-            parse_range(records_from)
-        except DateError as exc:
-            problems.add(where, "records_from", str(exc))
-    teaching = case.get("teaching")
-    return (
-        case_id,
-        _as_text(case.get("title")).strip() or case_id,
-        _as_text(case.get("council")).strip(),
-        _as_text(case.get("summary")).strip(),
-        _as_text(case.get("source")).strip(),
-        1 if case.get("illustrative") in (True, 1, "1", "true", "yes") else 0,
-        records_from or None,
-        json.dumps(teaching) if teaching else None,
-    )
-
-
-def _validate_person(where: str, case_id: str, person: object, problems: Problems) -> tuple | None:
-    if not isinstance(person, dict):
-        problems.add(where, None, "must be an object with id, name, role, born")
-        return None
-    unknown = sorted(set(person) - set(PERSON_FIELDS))
-    if unknown:
-        problems.add(where, None, f"unknown field(s) {', '.join(map(str, unknown))}")
-    person_id = _as_text(person.get("id")).strip()
-    if not person_id:
-        problems.add(where, "id", "is empty")
-        return None
-    role = _as_text(person.get("role")).strip() or "other"
-    if role not in PERSON_ROLES:
-        problems.add(where, "role", f"{role!r} is not one of {', '.join(PERSON_ROLES)}")
-    born = _as_text(person.get("born")).strip()
-    if born:
-        try:
-            parse_range(born)
-        except DateError as exc:
-            problems.add(where, "born", str(exc))
-    return (case_id, person_id, _as_text(person.get("name")).strip() or person_id, role, born or None)
 
 
 def import_files(

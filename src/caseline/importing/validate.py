@@ -1,18 +1,22 @@
 """Checking one event row, field by field: shared by ``import`` and ``check``.
 
 :func:`check_event_fields` looks at a row on its own (dates, kind, summary, numbers) and
-names the field at fault; what needs other rows (cases, refs, ``relative_to``) is the
+names the field at fault (:func:`check_case_fields` and :func:`check_person_fields` do the
+same for case files); what needs other rows (cases, refs, ``relative_to``) is the
 caller's, because an import and a stored database see other rows differently.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from caseline.dates import DateError, DateRange, parse_range
-from caseline.kinds import KNOWN_KINDS
+from caseline.importing.json_reader import CASE_FIELDS, PERSON_FIELDS
+from caseline.importing.problems import Problems
+from caseline.kinds import KNOWN_KINDS, PERSON_ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +104,70 @@ def check_event_fields(values: Mapping[str, object]) -> tuple[CheckedEvent, list
     if recorded and not is_date_or_timestamp(recorded):
         problems.append(FieldProblem("recorded", f"{recorded!r} is not an ISO date or date-time"))
     return CheckedEvent(event_id, kind, summary, dates, offset, kind in KNOWN_KINDS), problems
+
+
+# --- Cases and people (JSON case files, sample case.toml) -----------------------------------------
+
+
+def as_text(value: object) -> str:
+    """A JSON or TOML value as the text a CSV cell would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _id_of(where: str, mapping: Mapping, allowed: tuple[str, ...], problems: Problems, hint: str) -> str:
+    """The mapping's ``id`` after noting unknown fields; ``""`` (noted) when it has none."""
+    unknown = sorted(set(mapping) - set(allowed))
+    if unknown:
+        problems.add(where, None, f"unknown field(s) {', '.join(map(str, unknown))}{hint}")
+    found = as_text(mapping.get("id")).strip()
+    if not found:
+        problems.add(where, "id", "is empty")
+    return found
+
+
+def _date_field(where: str, name: str, text: str, problems: Problems) -> None:
+    if text:
+        try:
+            parse_range(text)
+        except DateError as exc:
+            problems.add(where, name, str(exc))
+
+
+def check_case_fields(where: str, case: dict, problems: Problems) -> tuple | None:
+    """A case mapping as a ``cases`` row (in store column order), or ``None`` after noting why."""
+    case_id = _id_of(where, case, CASE_FIELDS, problems, f"; case fields are {', '.join(CASE_FIELDS)}")
+    if not case_id:
+        return None
+    records_from = as_text(case.get("records_from")).strip()
+    _date_field(where, "records_from", records_from, problems)
+    teaching = case.get("teaching")
+    return (
+        case_id,
+        as_text(case.get("title")).strip() or case_id,
+        as_text(case.get("council")).strip(),
+        as_text(case.get("summary")).strip(),
+        as_text(case.get("source")).strip(),
+        1 if case.get("illustrative") in (True, 1, "1", "true", "yes") else 0,
+        records_from or None,
+        json.dumps(teaching) if teaching else None,
+    )
+
+
+def check_person_fields(where: str, case_id: str, person: object, problems: Problems) -> tuple | None:
+    """A person mapping as a ``people`` row, or ``None`` after noting why."""
+    if not isinstance(person, dict):
+        problems.add(where, None, "must be an object with id, name, role, born")
+        return None
+    person_id = _id_of(where, person, PERSON_FIELDS, problems, "")
+    if not person_id:
+        return None
+    role = as_text(person.get("role")).strip() or "other"
+    if role not in PERSON_ROLES:
+        problems.add(where, "role", f"{role!r} is not one of {', '.join(PERSON_ROLES)}")
+    born = as_text(person.get("born")).strip()
+    _date_field(where, "born", born, problems)
+    return (case_id, person_id, as_text(person.get("name")).strip() or person_id, role, born or None)

@@ -260,9 +260,14 @@ class Transaction:
             raise
 
 
-def _db_name(conn: sqlite3.Connection) -> str:
+def database_file(conn: sqlite3.Connection) -> str:
+    """The path of the file *conn* reads (``""`` for an in-memory database)."""
     row = conn.execute("PRAGMA database_list").fetchone()
-    return str(row[2]) if row and row[2] else "the database"
+    return str(row[2]) if row and row[2] else ""
+
+
+def _db_name(conn: sqlite3.Connection) -> str:
+    return database_file(conn) or "the database"
 
 
 __all__ = [
@@ -274,6 +279,7 @@ __all__ = [
     "BusyError",
     "open_database",
     "is_caseline_database",
+    "database_file",
     "remove_database_files",
     "Transaction",
     "existing_tables",
