@@ -524,3 +524,26 @@ async def test_the_whole_payload_list_reaches_the_screen_harmless(tmp_path):
             assert dangerous(screen.panel.plain.replace("\n", "")) == []
         assert dangerous(screen_text(app).replace("\n", "")) == []
         assert "SW2" in screen_text(app)
+
+
+async def test_the_picker_and_the_case_screen_share_one_computation(tmp_path, monkeypatch):
+    import caseline.rules.engine as engine
+    from caseline.analysis import clear_cache
+    from caseline.samples import build_sample_database
+    from caseline.tui.app import CaselineApp
+
+    db = tmp_path / "samples.db"
+    build_sample_database(db)
+    calls = []
+    real = engine.compute_flags
+    monkeypatch.setattr(engine, "compute_flags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    clear_cache()
+    app = CaselineApp(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(calls) == 5  # one per case, for the picker's counts
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        assert app.screen.flags_ready and app.screen.flags
+        assert len(calls) == 5  # the case screen reused the picker's analysis
+    clear_cache()
