@@ -164,3 +164,21 @@ def test_python_dash_m_works():
     result = subprocess.run([sys.executable, "-m", "caseline", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "caseline" in result.stdout
     assert "Usage" in result.stdout
+
+
+def test_check_names_repeated_refs_and_dangling_relative_dates_in_a_plain_database(tmp_path):
+    path = tmp_path / "plain.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE cases (id TEXT)")
+    conn.execute("INSERT INTO cases VALUES ('c')")
+    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, case_id TEXT, ref TEXT, date_start TEXT, kind TEXT, "
+                 "summary TEXT, relative_to TEXT, offset_days INTEGER)")
+    conn.executemany("INSERT INTO events VALUES (?, 'c', ?, '2021-01-01', 'note', 'x', ?, ?)",
+                     [(1, "A", None, None), (2, "A", None, None), (3, "B", "Z", 3), (4, "C", "A", 2)])
+    conn.commit()
+    conn.close()
+    result = run("check", path)
+    assert result.exit_code == 1
+    assert "events id 2: ref: 'A' is also used by events id 1 in case 'c'" in result.output
+    assert "events id 3: relative_to: no event with ref 'Z' in case 'c'" in result.output
+    assert "events id 4" not in result.output

@@ -7,12 +7,19 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from caseline.importing.validate import check_event_fields
 from caseline.kinds import PERSON_ROLES
 from caseline.store import SCHEMA, existing_tables, table_columns
-from caseline.store.inspect import raw_case_ids, raw_event_rows, raw_people_roles
+from caseline.store.inspect import (
+    dangling_relatives,
+    duplicate_refs,
+    raw_case_ids,
+    raw_event_rows,
+    raw_people_roles,
+)
 
 REQUIRED_TABLES = ("cases", "events")
 MAX_LINES_PER_CHECK = 50
@@ -45,8 +52,12 @@ class _Limited:
             self.report.suppressed += 1
 
 
-def check_database(conn: sqlite3.Connection) -> CheckReport:
-    """Check structure, then every event row. Never writes."""
+def check_database(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> CheckReport:
+    """Check structure, then every event row. Never writes.
+
+    Args:
+        progress: called now and then with the number of events checked so far.
+    """
     report = CheckReport()
     tables = existing_tables(conn)
     for table in REQUIRED_TABLES:
@@ -76,7 +87,7 @@ def check_database(conn: sqlite3.Connection) -> CheckReport:
     if "cases" in tables and "id" in columns.get("cases", set()):
         case_ids = raw_case_ids(conn)
         report.cases = len(case_ids)
-    _check_events(conn, event_cols, case_ids, report)
+    _check_events(conn, event_cols, case_ids, report, progress)
     if "people" in tables and {"role", "case_id", "id"} <= columns.get("people", set()):
         roles = _Limited(report, report.warnings)
         for case_id, person_id, role in raw_people_roles(conn):
@@ -85,15 +96,17 @@ def check_database(conn: sqlite3.Connection) -> CheckReport:
     return report
 
 
-def _check_events(conn: sqlite3.Connection, cols: set[str], case_ids: set[str] | None, report: CheckReport) -> None:
+def _check_events(conn: sqlite3.Connection, cols: set[str], case_ids: set[str] | None, report: CheckReport,
+                  progress: Callable[[int], None] | None = None) -> None:
+    """Every row through the shared row check, then refs and ``relative_to`` by SQLite (so
+    memory stays flat however many events there are)."""
     field_problems = _Limited(report, report.problems)
     unknown_case: dict[str, int] = {}
     unknown_kinds: dict[str, int] = {}
-    refs: dict[tuple[str, str], object] = {}
-    relatives: list[tuple[object, str, str]] = []
-    duplicate_refs = _Limited(report, report.problems)
     for row in raw_event_rows(conn):
         report.events_checked += 1
+        if progress is not None and report.events_checked % 50_000 == 0:
+            progress(report.events_checked)
         event_id = row["id"]
         where = f"events id {event_id}"
         case_text = "" if row["case_id"] is None else str(row["case_id"])
@@ -107,15 +120,8 @@ def _check_events(conn: sqlite3.Connection, cols: set[str], case_ids: set[str] |
             field_problems.add(f"{where}: {problem.field}: {problem.what}")
         if checked.kind and not checked.known_kind:
             unknown_kinds[checked.kind] = unknown_kinds.get(checked.kind, 0) + 1
-        ref, relative_to = row["ref"], row["relative_to"]
-        if ref:
-            key = (case_text, str(ref))
-            if key in refs:
-                duplicate_refs.add(f"{where}: ref: {ref!r} is also used by events id {refs[key]} in case {case_text!r}")
-            else:
-                refs[key] = event_id
-        if relative_to:
-            relatives.append((event_id, case_text, str(relative_to)))
+    if progress is not None:
+        progress(report.events_checked)
     for case_id, count in sorted(unknown_case.items()):
         report.problems.append(
             f"events: case_id {case_id!r} ({count} event{'s' if count != 1 else ''}) is not in the cases table"
@@ -124,7 +130,9 @@ def _check_events(conn: sqlite3.Connection, cols: set[str], case_ids: set[str] |
         report.warnings.append(
             f"events: kind {kind!r} ({count} event{'s' if count != 1 else ''}) is not a known kind; it is shown but no rule uses it"
         )
+    duplicates = _Limited(report, report.problems)
+    for event_id, case_id, ref, first in duplicate_refs(conn, MAX_LINES_PER_CHECK + 1):
+        duplicates.add(f"events id {event_id}: ref: {ref!r} is also used by events id {first} in case {case_id!r}")
     dangling = _Limited(report, report.problems)
-    for event_id, case_id, anchor in relatives:
-        if (case_id, anchor) not in refs:
-            dangling.add(f"events id {event_id}: relative_to: no event with ref {anchor!r} in case {case_id!r}")
+    for event_id, case_id, anchor in dangling_relatives(conn, MAX_LINES_PER_CHECK + 1):
+        dangling.add(f"events id {event_id}: relative_to: no event with ref {anchor!r} in case {case_id!r}")

@@ -158,23 +158,38 @@ def import_command(db: str, files: tuple[str, ...], case_id: str | None, create_
 
 
 class _progress:
-    """A rich progress bar on a terminal for large imports; nothing otherwise."""
+    """A progress bar on stderr for long runs when it is a terminal; nothing otherwise.
 
-    THRESHOLD = 5_000_000  # bytes
+    Args:
+        total: the amount of work (bytes for an import, events for ``check``).
+        what: the label ("importing", "checking").
+        unit: what the count is of ("rows", "events"), shown with its rate.
+        threshold: below this total no bar is shown.
+    """
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self, total: int, what: str = "importing", unit: str = "rows", threshold: int = 5_000_000) -> None:
+        self.total, self.what, self.unit, self.threshold = total, what, unit, threshold
         self.bar = None
 
     def __enter__(self):
-        if self.total < self.THRESHOLD or not sys.stderr.isatty():
+        if self.total < self.threshold or not sys.stderr.isatty():
             return None
-        from rich.progress import Progress
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-        self.bar = Progress(transient=True, console=_stderr_console())
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+            TextColumn("{task.fields[count]:>12,} {task.fields[unit]}  {task.fields[rate]:>9,.0f}/s"),
+            TimeRemainingColumn(), transient=True, console=_stderr_console(),
+        )
         self.bar.start()
-        task = self.bar.add_task("importing", total=self.total)
-        return lambda done: self.bar.update(task, completed=done)
+        task = self.bar.add_task(self.what, total=self.total, count=0, unit=self.unit, rate=0.0)
+
+        def update(done: int, count: int | None = None) -> None:
+            elapsed = self.bar.tasks[0].elapsed or 0.0
+            count = done if count is None else count
+            self.bar.update(task, completed=done, count=count, rate=count / elapsed if elapsed > 0 else 0.0)
+
+        return update
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
@@ -196,9 +211,14 @@ def check_command(db: str) -> None:
     """
     from caseline.check import check_database
 
+    from caseline.store import table_columns
+    from caseline.store.inspect import count_events
+
     conn = _reading(db, as_is=True)
     try:
-        report = check_database(conn)
+        total = count_events(conn) if "case_id" in table_columns(conn, "events") else 0
+        with _progress(total, "checking", "events", threshold=200_000) as progress:
+            report = check_database(conn, progress=progress)
     finally:
         conn.close()
     for line in report.problems:

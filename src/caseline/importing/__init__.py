@@ -27,7 +27,8 @@ __all__ = ["import_files", "ImportFailed", "ImportResult", "CaseSource", "MAX_PR
 
 BATCH_ROWS = 5000
 
-Progress = Callable[[int], None]
+#: Called with (bytes read, rows read) so far, over every file of the import.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -83,6 +84,7 @@ class _Import:
         self.missing_cases: dict[str, str] = {}
         self.cases_in_import: set[str] = set()
         self.bytes_before = 0
+        self.rows_before = 0
 
     # Events ----------------------------------------------------------------------------------
 
@@ -176,13 +178,18 @@ class _Import:
             self.batch_refs.clear()
 
     def csv_file(self, path: Path) -> None:
-        def progress(done: int) -> None:
+        rows_here = 0
+
+        def progress(done: int, rows: int) -> None:
+            nonlocal rows_here
+            rows_here = rows
             if self.progress is not None:
-                self.progress(self.bytes_before + done)
+                self.progress(self.bytes_before + done, self.rows_before + rows)
 
         for where, values in csv_rows(path, self.problems, progress):
             self.event(where, values)
         self.flush()
+        self.rows_before += rows_here
         try:
             self.bytes_before += path.stat().st_size
         except OSError:
@@ -294,7 +301,7 @@ def import_files(
         create_cases: create cases that CSV rows name and the database lacks.
         replace: replace the events (and a case file's details and people) of every case the
             import names, instead of adding to them.
-        progress: called with the number of bytes read so far (for a progress bar).
+        progress: called with the bytes and rows read so far (for a progress bar).
 
     Raises:
         ImportFailed: anything was wrong; nothing was written.

@@ -12,12 +12,13 @@ from caseline.kinds import EVENT_COLUMNS, REQUIRED_EVENT_COLUMNS
 IMPORT_COLUMNS = frozenset(EVENT_COLUMNS)
 
 
-def csv_rows(path: Path, problems: Problems, progress: Callable[[int], None] | None = None
+def csv_rows(path: Path, problems: Problems, progress: Callable[[int, int], None] | None = None
              ) -> Iterator[tuple[str, dict[str, str]]]:
     """``(FILE:LINE, {column: value})`` for each data row of *path*.
 
     Header problems (missing, unknown or repeated columns) stop the file; a row of the wrong
-    width is reported and skipped. *progress* is called with the characters read so far.
+    width is reported and skipped. *progress* is called now and then with the bytes and the
+    rows read so far.
     """
     try:
         handle = path.open("rb")
@@ -62,13 +63,13 @@ def csv_rows(path: Path, problems: Problems, progress: Callable[[int], None] | N
                     continue
                 yield where, dict(zip(header, row))
                 if progress is not None and count % 5000 == 0:
-                    progress(read)
+                    progress(read, count)
         except _NotUtf8 as exc:
             problems.add(f"{path}:{exc.line}", None, exc.message)
         except csv.Error as exc:
             problems.add(f"{path}:{reader.line_num}", None, f"is not valid CSV ({exc})")
     if progress is not None:
-        progress(read)
+        progress(read, reader.line_num - 1 if reader.line_num else 0)
 
 
 class _NotUtf8(Exception):

@@ -42,3 +42,39 @@ def raw_case_ids(conn: sqlite3.Connection) -> set[str]:
 
 def raw_people_roles(conn: sqlite3.Connection) -> Iterator[tuple[object, object, object]]:
     yield from conn.execute("SELECT case_id, id, role FROM people")
+
+
+def duplicate_refs(conn: sqlite3.Connection, limit: int) -> list[tuple[object, object, object, object]]:
+    """``(event id, case_id, ref, first id)`` for each event whose ``ref`` an earlier event of its
+    case already uses (SQLite groups them: nothing is held per event)."""
+    have = table_columns(conn, "events")
+    if "ref" not in have:
+        return []
+    key = "id" if "id" in have else "rowid"
+    rows = conn.execute(
+        f"SELECT e.{key}, e.case_id, e.ref, (SELECT min(f.{key}) FROM events AS f WHERE f.case_id = e.case_id "
+        f"AND f.ref = e.ref) AS first FROM events AS e WHERE coalesce(e.ref, '') != '' AND e.{key} != "
+        f"(SELECT min(f.{key}) FROM events AS f WHERE f.case_id = e.case_id AND f.ref = e.ref) "
+        f"ORDER BY e.{key} LIMIT ?",
+        (limit,),
+    )
+    return [tuple(row) for row in rows]
+
+
+def dangling_relatives(conn: sqlite3.Connection, limit: int) -> list[tuple[object, object, object]]:
+    """``(event id, case_id, relative_to)`` for events dated from a ``ref`` their case lacks."""
+    have = table_columns(conn, "events")
+    if "relative_to" not in have or "ref" not in have:
+        return []
+    key = "id" if "id" in have else "rowid"
+    rows = conn.execute(
+        f"SELECT e.{key}, e.case_id, e.relative_to FROM events AS e WHERE coalesce(e.relative_to, '') != '' "
+        f"AND NOT EXISTS (SELECT 1 FROM events AS f WHERE f.case_id = e.case_id AND f.ref = e.relative_to) "
+        f"ORDER BY e.{key} LIMIT ?",
+        (limit,),
+    )
+    return [tuple(row) for row in rows]
+
+
+def count_events(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
