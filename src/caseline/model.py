@@ -171,29 +171,64 @@ class Note:
 
 @dataclass(frozen=True)
 class EventFilter:
-    """Which rows to show. Empty sets mean "all".
+    """Which rows to show. Empty sets mean "all"; within a set, any value matches.
+
+    Two sides: the *event* side (kinds, actors, children) chooses events, and a flag shows
+    only when an event it rests on is shown; the *flag* side (severities, rules, note tags)
+    chooses flags, and then only the events those flags rest on show.
 
     Attributes:
         kinds: event kinds to keep.
         actors: actors (person ids or free text) to keep.
         severities: keep only flags of these severities and the events they rest on.
+        subjects: children (person ids) to keep; an event with no subject concerns every child.
+        rules: keep only flags of these rules (guidance ids) and the events they rest on.
+        tags: keep only rows carrying a note with one of these tags.
     """
 
     kinds: frozenset[str] = field(default_factory=frozenset)
     actors: frozenset[str] = field(default_factory=frozenset)
     severities: frozenset[str] = field(default_factory=frozenset)
+    subjects: frozenset[str] = field(default_factory=frozenset)
+    rules: frozenset[str] = field(default_factory=frozenset)
+    tags: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def active(self) -> bool:
-        return bool(self.kinds or self.actors or self.severities)
+        return self.events_active or self.flags_active
 
-    def describe(self) -> str:
-        """A short plain description for a status line, e.g. ``kind=cin_visit severity=breach``."""
+    @property
+    def events_active(self) -> bool:
+        """Whether the event side (kind, actor, child) chooses events."""
+        return bool(self.kinds or self.actors or self.subjects)
+
+    @property
+    def flags_active(self) -> bool:
+        """Whether the flag side (severity, rule, tag) chooses flags and, through them, events."""
+        return bool(self.severities or self.rules or self.tags)
+
+    def describe(self, names: dict[str, str] | None = None) -> str:
+        """A short plain description for a status line, e.g. ``kind=cin_visit severity=breach``.
+
+        Args:
+            names: display names for person ids (children and actors).
+        """
+        names = names or {}
         parts = []
-        for name, values in (("kind", self.kinds), ("actor", self.actors), ("severity", self.severities)):
+        for name, values in (("kind", self.kinds), ("actor", self.actors), ("child", self.subjects),
+                             ("severity", self.severities), ("rule", self.rules), ("tag", self.tags)):
             if values:
-                parts.append(f"{name}={','.join(sorted(values))}")
+                shown = sorted(names.get(v, v) for v in values) if name in ("actor", "child") else sorted(values)
+                parts.append(f"{name}={','.join(shown)}")
         return " ".join(parts)
 
     def keeps_flag(self, flag: Flag) -> bool:
-        return not self.severities or flag.severity in self.severities
+        """The flag side's choice (the event side is applied where the events are known)."""
+        if self.severities and flag.severity not in self.severities:
+            return False
+        if self.rules and flag.rule not in self.rules:
+            return False
+        subject = getattr(flag, "subject", "") or ""
+        if self.subjects and subject and subject not in self.subjects:
+            return False
+        return True

@@ -194,3 +194,77 @@ def test_zoom_span_and_projection():
     assert bars == [-1] * 10
     counts = project_counts(array("l", [first, first, last]), first, last, 10)
     assert counts[0] == 2 and counts[-1] == 1 and sum(counts) == 3
+
+
+# --- Go to date and flag placement (issue 11) -------------------------------------------------
+
+_event_ranges = st.lists(st.tuples(st.integers(0, 120), st.integers(0, 40)), max_size=40)
+_due_days = st.lists(st.integers(0, 170), max_size=6)
+
+
+@given(_event_ranges, _due_days, st.integers(-5, 175))
+def test_go_to_date_lands_on_the_first_row_containing_the_day_or_the_first_after(spans, dues, offset):
+    base = d("2021-01-01")
+    events = sorted((base + s, base + s + n, i + 1) for i, (s, n) in enumerate(spans))
+    ids = array("q", [e[2] for e in events])
+    starts = array("i", [e[0] for e in events])
+    reach, furthest = array("i"), 0
+    for start, end, _ in events:
+        furthest = max(furthest, end)
+        reach.append(furthest)
+    flags = [flag("deadline", "2021-01-01", due=date.fromordinal(base + due).isoformat(), key=f"k{i}")
+             for i, due in enumerate(dues)]
+    model = RowModel(ids, starts, flags, reach=reach)
+    if not len(model):
+        return
+    ranges = {e[2]: (e[0], e[1]) for e in events}
+    rows = [model.row(r) for r in range(len(model))]
+    spans_of = [ranges[r.event_id] if r.event_id is not None else (r.day, r.day) for r in rows]
+    assert [lo for lo, _ in spans_of] == sorted(lo for lo, _ in spans_of)  # first days never decrease
+    day = base + offset
+    landed = model.row_for_day(day)
+    containing = [i for i, (lo, hi) in enumerate(spans_of) if lo <= day <= hi]
+    if containing:
+        assert landed == containing[0]
+    else:
+        later = [i for i, (lo, _) in enumerate(spans_of) if lo > day]
+        assert landed == (later[0] if later else len(model) - 1)
+
+
+def test_go_to_date_inside_a_range_lands_on_that_event(leics_db):
+    """15 Sep 2021 is inside the ~11-20 Sep visit and the ~11-30 Sep note: land on the visit."""
+    from caseline.store.timeline import load_index
+
+    conn = open_database(leics_db, read_only=True)
+    ids, starts, reach = load_index(conn, LEICS)
+    anchors = anchor_dates(conn, {e for f in LEICS_FLAGS for e in f.events})
+    model = RowModel(ids, starts, LEICS_FLAGS, anchors, reach)
+    assert model.row(model.row_for_day(d("2021-09-15"))).event_id == 4
+    assert model.row(model.row_for_day(d("2021-09-25"))).event_id == 5  # only the note reaches it
+
+
+def test_stability_flag_sits_at_the_change_that_reached_the_threshold_whatever_the_filter():
+    ids = array("q", [1, 2, 3, 4, 5])
+    starts = array("i", [d("2019-01-01"), d("2019-03-01"), d("2019-06-01"), d("2019-09-01"), d("2020-01-01")])
+    anchors = dict(zip(ids, starts))
+    stability = flag("worker_stability", "2019-01-01", "2019-09-01", events=(1, 2, 3, 4), severity="attention")
+    model = RowModel(ids, starts, [stability], anchors)
+    row = model.row_for_flag(stability)
+    assert model.row(row - 1).event_id == 3  # the third worker, not the first or the fourth
+    assert model.next_flag_row(0) == row
+    # A filter that hides the allocations keeps the flag at the same date, not at the top.
+    shown = array("q", [1, 5])
+    model = RowModel(shown, array("i", [anchors[1], anchors[5]]), [stability], anchors)
+    assert [model.row(r).event_id for r in range(len(model))] == [1, None, 5]
+
+
+def test_flags_resting_only_on_hidden_events_are_dropped():
+    ids = array("q", [1, 3])
+    starts = array("i", [d("2020-01-01"), d("2020-03-01")])
+    anchors = {1: starts[0], 2: d("2020-02-01"), 3: starts[1]}
+    change = flag("worker_change", "2020-02-01", events=(2,), severity="info")
+    coverage = flag("coverage", "2020-01-01", severity="info")
+    model = RowModel(ids, starts, [change, coverage], anchors, require_shown_event=True, keep_eventless=False)
+    assert model.flags == [] and len(model) == 2
+    model = RowModel(ids, starts, [change, coverage], anchors, require_shown_event=True)
+    assert model.flags == [coverage]

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES = ("cases", "people", "events", "notes", "policy", "guidance")
 
@@ -182,8 +182,50 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     )
 
 
+#: The FTS5 index over events: external content (the text stays in ``events`` only), so it
+#: adds an index, not a copy. Triggers keep it in step with every write to ``events``,
+#: including plain ``sqlite-utils insert`` into a caseline database.
+FTS_TABLE = "events_fts"
+FTS_COLUMNS = ("summary", "kind", "actor", "date_text", "detail", "ref")
+
+
+def fts5_available(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite build has FTS5 (nearly all do; caseline falls back to LIKE)."""
+    try:
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp._caseline_fts_probe USING fts5(x)")
+        conn.execute("DROP TABLE temp._caseline_fts_probe")
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
+def _migration_events_full_text_search(conn: sqlite3.Connection) -> None:
+    """Search by word over events' text (FTS5), kept in step with ``events`` by triggers."""
+    if not fts5_available(conn):
+        return  # search uses LIKE; nothing else depends on the index
+    cols = ", ".join(FTS_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+    old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols}, content='events', "
+        f"content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.execute(f"CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN "
+                 f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.id, {new}); END")
+    conn.execute(f"CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events BEGIN "
+                 f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old}); END")
+    conn.execute(f"CREATE TRIGGER IF NOT EXISTS events_fts_update AFTER UPDATE ON events BEGIN "
+                 f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+                 f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.id, {new}); END")
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
 #: Ordered steps; step N brings a file from version N-1 to N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_events_full_text_search,
+]
 
 
 def migrate_database(conn: sqlite3.Connection) -> int:

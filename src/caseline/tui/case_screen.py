@@ -26,7 +26,7 @@ from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
 from caseline.store import chronology_end, distinct_values, get_case, get_events, list_people
-from caseline.store.timeline import load_lane_rows, load_order, search_positions
+from caseline.store.timeline import load_index, load_lane_rows, search_matches, search_positions
 from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import LANE_KINDS, build_lanes
 from caseline.view.rows import EventPages, RowModel
@@ -92,11 +92,11 @@ class CaseScreen(Screen[None]):
         self._search_timer = None
         # A long case paints from its first rows at once; the full ordered index (8 bytes an
         # event, ~0.7 s at a million) is read in a worker and swapped in when ready.
-        self.ids, self.starts = load_order(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
+        self.ids, self.starts, self.reach = load_index(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
         self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
         self._pending_goto: DateRange | None = None
         self.all_event_count = len(self.ids)  # a lower bound until the full index is read
-        self.model = RowModel(self.ids, self.starts)
+        self.model = RowModel(self.ids, self.starts, reach=self.reach)
         self.pages = EventPages(self.conn, self.ids)
         # Lanes need a scan of their own: they start empty and fill in with the flags, so the
         # timeline paints as soon as the ordered index is read.
@@ -141,29 +141,38 @@ class CaseScreen(Screen[None]):
             self.load_full_index()
         self.load_flags()
 
-    def _model_in_worker(self, ids, starts, flags: list[Flag], anchors: dict[int, int]) -> RowModel | None:
+    def _model_in_worker(self, ids, starts, reach, flags: list[Flag], anchors: dict[int, int]) -> RowModel | None:
         """Merge *flags* into a model off the UI thread (seconds on a long case), or ``None``
         when a filter is on: the UI thread then rebuilds it from what the filter keeps."""
         if self.event_filter.active:
             return None
-        return RowModel(ids, starts, flags, anchors)
+        return self._new_model(ids, starts, reach, flags, anchors)
+
+    def _new_model(self, ids, starts, reach, flags: list[Flag], anchors: dict[int, int]) -> RowModel:
+        """The rows for these events and flags under the filter in force."""
+        rule = self.rules.get("worker_stability")
+        threshold = int(rule.params.get("threshold", 3)) if rule is not None else 3
+        chosen = self.event_filter
+        return RowModel(ids, starts, flags, anchors, reach, stability_threshold=threshold,
+                        require_shown_event=chosen.events_active,
+                        keep_eventless=not (chosen.kinds or chosen.actors))
 
     @work(thread=True, exclusive=True, group="index")
     def load_full_index(self) -> None:
         """Read the whole ordered index of a long case off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
-            ids, starts = load_order(conn, self.case_id)
+            ids, starts, reach = load_index(conn, self.case_id)
         flags, anchors = self.flags, self.anchors
-        model = self._model_in_worker(ids, starts, flags, anchors)
-        app.call_from_thread(self._index_ready, ids, starts, (model, flags))
+        model = self._model_in_worker(ids, starts, reach, flags, anchors)
+        app.call_from_thread(self._index_ready, ids, starts, reach, (model, flags))
 
-    def _index_ready(self, ids, starts, prepared: tuple[RowModel | None, list[Flag]]) -> None:
+    def _index_ready(self, ids, starts, reach, prepared: tuple[RowModel | None, list[Flag]]) -> None:
         self.index_complete = True
         self.all_event_count = len(ids)
         if not self.event_filter.active:  # a filter chosen meanwhile has read its own full index
             at_end = len(self.model) > 0 and self.timeline.cursor_row == len(self.model) - 1
-            self.ids, self.starts = ids, starts
+            self.ids, self.starts, self.reach = ids, starts, reach
             model, flags = prepared
             self._rebuild_model(model if flags is self.flags else None)
             if at_end:  # the user pressed End on the partial index: the end is further on now
@@ -202,8 +211,9 @@ class CaseScreen(Screen[None]):
                 return
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
         lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day)
-        ids, starts = self.ids, self.starts
-        model = self._model_in_worker(ids, starts, flags, anchors)
+        ids, starts, reach = self.ids, self.starts, self.reach
+        self.rules = rules  # read by the model's placement (stability threshold)
+        model = self._model_in_worker(ids, starts, reach, flags, anchors)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
 
     def _lanes_ready(self, lane_rows: list[tuple], last_day: int, lanes) -> None:
@@ -216,7 +226,7 @@ class CaseScreen(Screen[None]):
         self.flags, self.rules, self.anchors = flags, rules, anchors
         self.flags_ready = True
         self.lanes.set_lanes(lanes)
-        if self.event_filter.severities:
+        if self.event_filter.active:
             self._reload_events()
         else:
             model, ids = prepared
@@ -229,10 +239,28 @@ class CaseScreen(Screen[None]):
         self._update_status()
 
     def _shown_flags(self) -> list[Flag]:
-        return [flag for flag in self.flags if self.event_filter.keeps_flag(flag)]
+        chosen = self.event_filter
+        tagged = self.tagged_flag_keys(chosen.tags) if chosen.tags else None
+        return [flag for flag in self.flags
+                if chosen.keeps_flag(flag) and (tagged is None or flag.key in tagged)]
+
+    def tagged_flag_keys(self, tags: frozenset[str]) -> set[str]:
+        """Hook for notes: keys of the flags carrying a note with one of *tags* (none yet)."""
+        return set()
+
+    def tagged_event_ids(self, tags: frozenset[str]) -> set[int]:
+        """Hook for notes: ids of the events carrying a note with one of *tags* (none yet)."""
+        return set()
+
+    def note_tags(self) -> list[str]:
+        """Hook for notes: the tags used in this case, offered by the filter (none yet)."""
+        return []
 
     def _flag_event_ids(self) -> set[int]:
-        return {event_id for flag in self._shown_flags() for event_id in flag.events}
+        ids = {event_id for flag in self._shown_flags() for event_id in flag.events}
+        if self.event_filter.tags:
+            ids |= self.tagged_event_ids(self.event_filter.tags)
+        return ids
 
     def _rebuild_model(self, prepared: RowModel | None = None) -> None:
         """Merge the flags in again, keeping the selected event (or day) under the cursor.
@@ -240,7 +268,8 @@ class CaseScreen(Screen[None]):
         *prepared* is a model a worker already built from the current ids and flags.
         """
         current = self.model.row(self.timeline.cursor_row) if len(self.model) else None
-        self.model = prepared if prepared is not None else RowModel(self.ids, self.starts, self._shown_flags(), self.anchors)
+        self.model = prepared if prepared is not None else self._new_model(
+            self.ids, self.starts, self.reach, self._shown_flags(), self.anchors)
         self.pages = EventPages(self.conn, self.ids) if self.pages.ids is not self.ids else self.pages
         keep_day = current.day if current is not None else None
         self.timeline.set_model(self.model, self.pages, keep_day=keep_day)
@@ -252,7 +281,8 @@ class CaseScreen(Screen[None]):
         self.timeline.set_matches(frozenset())
 
     def _reload_events(self) -> None:
-        self.ids, self.starts = load_order(self.conn, self.case_id, self.event_filter, self._flag_event_ids())
+        self.ids, self.starts, self.reach = load_index(self.conn, self.case_id, self.event_filter,
+                                                       self._flag_event_ids())
         self.pages = EventPages(self.conn, self.ids)
         self._rebuild_model()
 

@@ -25,7 +25,7 @@ from caseline.model import Event, Flag
 from caseline.store import get_events
 from caseline.view.labels import worst_severity
 
-__all__ = ["Row", "RowModel", "EventPages", "flag_day", "INLINE_KINDS", "DUE_KINDS"]
+__all__ = ["Row", "RowModel", "EventPages", "flag_day", "arose_event", "INLINE_KINDS", "DUE_KINDS"]
 
 #: Flag kinds shown as a mark on an event row rather than as a row of their own.
 INLINE_KINDS = frozenset({"worker_change"})
@@ -65,6 +65,22 @@ def flag_day(flag: Flag) -> date:
     return flag.start
 
 
+def arose_event(flag: Flag, stability_threshold: int = 3) -> int | None:
+    """The event a flag arose at, which its row follows; ``None`` for a flag placed by date.
+
+    A gap arises at the event it runs from; a stability flag at the allocation that reached
+    the threshold (the third worker within twelve months), not at the first or the last;
+    other flags at the last event they rest on.
+    """
+    if flag.kind in DUE_KINDS or not flag.events:
+        return None
+    if flag.kind == "gap":
+        return flag.events[0]
+    if flag.kind == "worker_stability":
+        return flag.events[min(len(flag.events), max(1, stability_threshold)) - 1]
+    return flag.events[-1]
+
+
 class RowModel:
     """Events (as arrays) merged with flag rows, addressed by row number.
 
@@ -72,9 +88,15 @@ class RowModel:
         ids: event ids in date order.
         starts: start-day ordinals, parallel to *ids*.
         flags: the flags to show.
-        anchors: start-day ordinals of the events flags rest on (:func:`anchor_dates`); lets
-            a gap row go right after the event it starts from. Missing anchors fall back to
-            the flag's date.
+        anchors: start-day ordinals of the events flags rest on (:func:`anchor_dates`),
+            including events a filter hides: a flag row sits at the date it arose whether
+            or not that event is shown. Missing anchors fall back to the flag's date.
+        reach: running maximum of the events' last days (:func:`load_index`); lets
+            :meth:`row_for_day` land on an event whose range contains the day.
+        stability_threshold: workers within the window that make a stability flag.
+        require_shown_event: drop flags none of whose events are among *ids* (an event
+            filter is on: rows it hides must not come back as flags or marks).
+        keep_eventless: with *require_shown_event*, still show flags resting on no event.
     """
 
     def __init__(
@@ -83,13 +105,29 @@ class RowModel:
         starts: Sequence[int],
         flags: Iterable[Flag] = (),
         anchors: Mapping[int, int] | None = None,
+        reach: Sequence[int] | None = None,
+        *,
+        stability_threshold: int = 3,
+        require_shown_event: bool = False,
+        keep_eventless: bool = True,
     ) -> None:
-        if len(ids) != len(starts):
-            raise ValueError("ids and starts must be parallel")
+        if len(ids) != len(starts) or (reach is not None and len(reach) != len(ids)):
+            raise ValueError("ids, starts and reach must be parallel")
         self.ids = ids
         self.starts = starts
-        self.flags: list[Flag] = sorted(flags, key=lambda f: f.sort_key)
+        self.reach = reach
         anchors = anchors or {}
+        self.anchors = anchors
+        chosen = []
+        for flag in flags:
+            if require_shown_event:
+                if not flag.events:
+                    if not keep_eventless:
+                        continue
+                elif not any(self.position_of(e, anchors.get(e)) is not None for e in flag.events):
+                    continue
+            chosen.append(flag)
+        self.flags: list[Flag] = sorted(chosen, key=lambda f: f.sort_key)
         self.flags_by_event: dict[int, list[Flag]] = {}
         for flag in self.flags:
             for event_id in flag.events:
@@ -102,8 +140,7 @@ class RowModel:
                 if pos is not None:
                     self._marks.setdefault(pos, []).append(flag)
                     continue
-            pos = self._placement(flag, anchors)
-            day = flag_day(flag).toordinal()
+            pos, day = self._placement(flag, anchors, stability_threshold)
             inserts.append((pos, day, flag.sort_key, flag))
         inserts.sort(key=lambda item: (item[0], item[1], item[2]))
         self._insert_positions = [pos for pos, _, _, _ in inserts]
@@ -120,25 +157,30 @@ class RowModel:
 
     # Placement -------------------------------------------------------------------------------
 
-    def _placement(self, flag: Flag, anchors: Mapping[int, int]) -> int:
-        """The event position a flag row is inserted before."""
-        if flag.kind not in DUE_KINDS and flag.events:
-            # A gap goes after the event it starts from; others after their last event.
-            anchor = flag.events[0] if flag.kind == "gap" else flag.events[-1]
-            pos = self.position_of(anchor, anchors.get(anchor))
+    def _placement(self, flag: Flag, anchors: Mapping[int, int], stability_threshold: int) -> tuple[int, int]:
+        """The event position a flag row is inserted before, and the day the row stands for."""
+        anchor = arose_event(flag, stability_threshold)
+        if anchor is not None:
+            day = anchors.get(anchor)
+            pos = self.position_of(anchor, day)
             if pos is not None:
-                return pos + 1
-        return bisect_right(self.starts, flag_day(flag).toordinal())
+                return pos + 1, int(self.starts[pos])
+            if day is not None:  # hidden by a filter: the same place by date
+                return bisect_right(self.starts, day), day
+        day = flag_day(flag).toordinal()
+        return bisect_right(self.starts, day), day
 
     def position_of(self, event_id: int, day: int | None) -> int | None:
         """Index of *event_id* in the arrays, searching only among events of its start day."""
         if day is None:
             return None
         lo, hi = bisect_left(self.starts, day), bisect_right(self.starts, day)
-        for pos in range(lo, hi):
-            if self.ids[pos] == event_id:
-                return pos
-        return None
+        if lo >= hi:
+            return None
+        try:
+            return self.ids.index(event_id, lo, hi)  # a C loop over the day's events
+        except ValueError:
+            return None
 
     # Addressing ------------------------------------------------------------------------------
 
@@ -172,19 +214,34 @@ class RowModel:
         return self.row(index).day
 
     def row_for_day(self, day: int) -> int:
-        """The first row on or after *day* (the last row when every row is earlier)."""
+        """Where going to *day* lands: the first row whose range contains it, else the first after.
+
+        An event row's range is its dates (without *reach*, its first day); a flag row stands
+        for one day, where it arose or when something was due. Rows' first days never
+        decrease down the timeline, so both answers are found by bisection. The last row
+        when every row is earlier.
+        """
         if len(self) == 0:
             return 0
-        pos = bisect_left(self.starts, day)
-        row = self.row_of_position(pos) if pos < len(self.ids) else len(self)
-        # Flag rows just before that event may fall on or after *day* too.
-        while row > 0:
-            k = bisect_left(self._flag_rows, row - 1)
-            if k < len(self._flag_rows) and self._flag_rows[k] == row - 1 and self._flag_days[k] >= day:
-                row -= 1
-            else:
-                break
-        return min(row, len(self) - 1)
+        after = bisect_right(self.starts, day)  # events from here on start after *day*
+        candidates = []
+        if self.reach is not None:
+            pos = bisect_left(self.reach, day)  # the first event whose range reaches *day*
+            if pos < after:
+                candidates.append(self.row_of_position(pos))
+        else:
+            pos = bisect_left(self.starts, day)
+            if pos < after:
+                candidates.append(self.row_of_position(pos))
+        k = bisect_left(self._flag_days, day)
+        if k < len(self._flag_days) and self._flag_days[k] == day:
+            candidates.append(self._flag_rows[k])
+        if not candidates:  # nothing contains the day: the first row after it
+            if after < len(self.ids):
+                candidates.append(self.row_of_position(after))
+            if k < len(self._flag_days):
+                candidates.append(self._flag_rows[k])
+        return min(candidates) if candidates else len(self) - 1
 
     def row_for_event(self, event_id: int, day: int | None) -> int | None:
         pos = self.position_of(event_id, day)
