@@ -71,6 +71,27 @@ def make_case_db(path: Path, case_id: str, count: int) -> Path:
     return path
 
 
+CACHE = Path(tempfile.gettempdir()) / "caseline-bench-cache"
+
+
+def cached_case_db(case_id: str, count: int) -> Path:
+    """*make_case_db*, built once into ``/tmp/caseline-bench-cache`` and reused by later runs.
+
+    Ten million events take minutes to build; the file is named by its size and the schema
+    version, and written under a temporary name so an interrupted build is never reused.
+    """
+    from caseline.store import SCHEMA_VERSION
+
+    CACHE.mkdir(mode=0o700, exist_ok=True)
+    path = CACHE / f"{case_id}-{count}-v{SCHEMA_VERSION}.db"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        make_case_db(partial, case_id, count)
+        partial.rename(path)
+    return path
+
+
 @contextmanager
 def bench_run(doc: str, repeat: int = 1):
     """Parse ``--rows`` (and ``--repeat``) and give a scratch folder that is removed afterwards."""

@@ -48,5 +48,25 @@ def test_monochrome(snap_compare, leics_db, monkeypatch):
 
 
 def test_small_terminal(snap_compare, leics_db):
-    """80x24: narrower panel, shorter lanes, the gap row still readable."""
+    """80x24: narrower panel, merged lanes (none cut off), dates with years, ? in the footer."""
     assert snap_compare(make_app(leics_db), terminal_size=(80, 24), run_before=steps("n", "n"))
+
+
+def test_medium_terminal(snap_compare, leics_db):
+    """120x40: the gap row selected and explained."""
+    assert snap_compare(make_app(leics_db), terminal_size=(120, 40), run_before=steps("n", "n"))
+
+
+def test_case_picker_small(snap_compare, multi_db):
+    """80x24: the event and flag counts stay in view."""
+    assert snap_compare(make_app(multi_db), terminal_size=(80, 24), run_before=steps())
+
+
+def test_filter_dialog_small(snap_compare, leics_db):
+    """80x24: the one-list filter with kinds, actors, children, severities and rules."""
+    assert snap_compare(make_app(leics_db), terminal_size=(80, 24), run_before=steps("f", "space", "j", "space"))
+
+
+def test_one_child_medium(snap_compare, leics_db):
+    """120x40: following G (c), lanes and status line say so."""
+    assert snap_compare(make_app(leics_db), terminal_size=(120, 40), run_before=steps("c", "j", "j", "enter"))

@@ -130,14 +130,27 @@ class CaselineApp(App[None]):
 
         self.push_screen(CaseScreen(case_id))
 
-    def leave_case(self) -> None:
-        """Back to the picker when there is one, else quit."""
+    def leave_case(self) -> bool:
+        """Back to the picker when there is one (``True``); never quits (``q`` does)."""
         from caseline.tui.picker import PickerScreen
 
         if len(self.screen_stack) > 2 and isinstance(self.screen_stack[-2], PickerScreen):
             self.pop_screen()
-        else:
+            return True
+        return False
+
+    def has_unsaved(self) -> bool:
+        """Whether quitting now would lose something (a hook: the explorer saves nothing)."""
+        return False
+
+    def action_request_quit(self) -> None:
+        """``q``: quit, asking first only when something is unsaved."""
+        if not self.has_unsaved():
             self.exit()
+            return
+        from caseline.tui.dialogs import ConfirmQuitScreen
+
+        self.push_screen(ConfirmQuitScreen(), lambda quit_: self.exit() if quit_ else None)
 
     def action_show_help(self) -> None:
         from caseline.tui.case_screen import CaseScreen

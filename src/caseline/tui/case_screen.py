@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_left, bisect_right
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 from rich.text import Text
@@ -21,7 +21,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from caseline.dates import DateRange
+from dataclasses import replace as dataclass_replace
+
+from caseline.dates import DateRange, format_range
 from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
@@ -31,7 +33,8 @@ from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import LANE_KINDS, build_lanes
 from caseline.view.rows import EventPages, RowModel
 from caseline.tui.commands import CaselineCommands
-from caseline.tui.dialogs import FilterScreen, GotoDateScreen, SearchBar
+from caseline.tui.dialogs import ChildScreen, FilterScreen, GotoDateScreen, SearchBar
+from caseline.tui.footer import FittedFooter
 from caseline.tui.guidance_panel import GuidancePanel, event_text, flag_text
 from caseline.tui.help import HelpScreen
 from caseline.tui.lanes import LanesView
@@ -42,9 +45,14 @@ MAX_HIGHLIGHTED_MATCHES = 100_000
 #: Below this many events, search runs on every keystroke; above it, after a short pause.
 SEARCH_AS_YOU_TYPE_LIMIT = 50_000
 SEARCH_DEBOUNCE_SECONDS = 0.35
+#: Matches a search places in the timeline; beyond it the count reads "50,000+".
+MAX_SEARCH_MATCHES = 50_000
 
 
 FIRST_SCREEN_ROWS = 2000
+#: Going to a date while the index is read shows events from this long before it (events
+#: that began earlier and still run then are found once the whole index is read).
+WINDOW_LOOKBACK_DAYS = 366
 
 
 class CaseScreen(Screen[None]):
@@ -64,13 +72,23 @@ class CaseScreen(Screen[None]):
         Binding("e", "cycle_events", "Flag events", id="case.cycle-events"),
         Binding("slash", "search", "Search", key_display="/", id="case.search"),
         Binding("f", "filter", "Filter", id="case.filter"),
+        Binding("c", "choose_child", "Child", id="case.child"),
+        Binding("x", "clear_filter", "Clear filter", id="case.clear-filter"),
         Binding("g", "goto_date", "Go to date", id="case.goto-date"),
         Binding("z", "zoom_in", "Zoom+", id="case.zoom-in"),
         Binding("Z", "zoom_out", "Zoom-", key_display="Z", id="case.zoom-out"),
-        Binding("p", "toggle_panel", "Panel", id="case.toggle-panel"),
+        Binding("p", "focus_panel", "Panel", id="case.panel"),
+        Binding("P", "toggle_panel", "Hide/show panel", key_display="P", show=False, id="case.toggle-panel"),
         Binding("question_mark", "show_help", "Help", key_display="?", id="case.help"),
-        Binding("q,escape", "back", "Back", id="case.back"),
+        Binding("escape", "back", "Back", id="case.back"),
+        Binding("q", "app.request_quit", "Quit", id="case.quit"),
     ]
+    #: What the footer keeps when it cannot show every key (most important first).
+    FOOTER_PRIORITY = (
+        "case.help", "case.next-flag", "case.search", "case.filter", "case.goto-date", "case.quit",
+        "case.child", "case.panel", "case.previous-flag", "case.clear-filter", "case.back",
+        "case.follow", "case.breaches-only", "case.zoom-in", "case.zoom-out", "case.cycle-events",
+    )
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
@@ -89,12 +107,14 @@ class CaseScreen(Screen[None]):
         self.following: tuple[Flag, int] | None = None
         self.search_text = ""
         self.matches: list[int] = []
+        self.search_more = False
         self._search_timer = None
         # A long case paints from its first rows at once; the full ordered index (8 bytes an
         # event, ~0.7 s at a million) is read in a worker and swapped in when ready.
         self.ids, self.starts, self.reach = load_index(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
         self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
         self._pending_goto: DateRange | None = None
+        self.windowed = False  # showing a window of events (End, go to date) while reading
         self.all_event_count = len(self.ids)  # a lower bound until the full index is read
         self.model = RowModel(self.ids, self.starts, reach=self.reach)
         self.pages = EventPages(self.conn, self.ids)
@@ -123,7 +143,7 @@ class CaseScreen(Screen[None]):
             yield self.timeline
             yield self.panel
         yield SearchBar(id="search-bar")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one(SearchBar).display = False
@@ -169,6 +189,7 @@ class CaseScreen(Screen[None]):
 
     def _index_ready(self, ids, starts, reach, prepared: tuple[RowModel | None, list[Flag]]) -> None:
         self.index_complete = True
+        self.windowed = False
         self.all_event_count = len(ids)
         if not self.event_filter.active:  # a filter chosen meanwhile has read its own full index
             at_end = len(self.model) > 0 and self.timeline.cursor_row == len(self.model) - 1
@@ -188,9 +209,13 @@ class CaseScreen(Screen[None]):
         self._layout_for(event.size.width, event.size.height)
 
     def _layout_for(self, width: int, height: int) -> None:
-        """Narrow the panel on small terminals and give the timeline the height."""
+        """Narrow the panel on small terminals and give the timeline the height: fewer lane
+        rows (lanes merge rather than drop), and a compact footer."""
         self.set_class(width < 110, "-narrow")
         self.set_class(height < 32, "-short")
+        self.lanes.max_rows = 5 if height < 32 else (6 if height < 42 else 8)
+        for footer in self.query(FittedFooter):
+            footer.compact = width < 120
 
     # Flags -----------------------------------------------------------------------------------
 
@@ -219,7 +244,24 @@ class CaseScreen(Screen[None]):
     def _lanes_ready(self, lane_rows: list[tuple], last_day: int, lanes) -> None:
         self.lane_rows = lane_rows
         self.last_day = last_day
-        self.lanes.set_lanes(lanes)
+        if self.event_filter.active:
+            self._rebuild_lanes()
+        else:
+            self.lanes.set_lanes(lanes)
+
+    def _rebuild_lanes(self) -> None:
+        """Lanes of what the filter keeps: its events' lanes and the flags shown."""
+        chosen = self.event_filter
+        rows = self.lane_rows
+        if chosen.events_active or chosen.flags_active:
+            kept_ids = self._flag_event_ids() if chosen.flags_active else None
+            rows = [r for r in rows
+                    if (not chosen.kinds or r[1] in chosen.kinds)
+                    and (not chosen.actors or r[3] in chosen.actors)
+                    and (not chosen.subjects or not r[2] or r[2] in chosen.subjects)
+                    and (kept_ids is None or r[0] in kept_ids)]
+        flags = self.model.flags if self.flags_ready else []
+        self.lanes.set_lanes(build_lanes(rows, flags, self.people, self.first_day, self.last_day))
 
     def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int], lanes,
                      prepared: tuple[RowModel | None, object]) -> None:
@@ -228,6 +270,7 @@ class CaseScreen(Screen[None]):
         self.lanes.set_lanes(lanes)
         if self.event_filter.active:
             self._reload_events()
+            self._rebuild_lanes()
         else:
             model, ids = prepared
             self._rebuild_model(model if ids is self.ids else None)
@@ -292,7 +335,8 @@ class CaseScreen(Screen[None]):
         parts = []
         shown = self.model.event_count
         if not self.index_complete:
-            parts.append(f"first {shown:,} events · ⟳ reading the rest…")
+            where = "events near there" if self.windowed else f"first {shown:,} events"
+            parts.append(f"{where} · ⟳ reading the rest…")
         elif shown != self.all_event_count:
             parts.append(f"{shown:,} of {self.all_event_count:,} events")
         else:
@@ -302,15 +346,18 @@ class CaseScreen(Screen[None]):
         elif not self.flags_ready:
             parts.append("⟳ computing flags…")
         else:
+            shown = self.model.flags if self.event_filter.active else self.flags
             counts = {severity: 0 for severity in SYMBOLS}
-            for flag in self.flags:
+            for flag in shown:
                 counts[flag.severity] = counts.get(flag.severity, 0) + 1
             summary = " ".join(f"{counts[s]:,}{SYMBOLS[s]}" for s in SYMBOLS)
-            parts.append(f"{len(self.flags):,} flags {summary}")
+            total = f"{len(shown):,} of {len(self.flags):,}" if len(shown) != len(self.flags) else f"{len(self.flags):,}"
+            parts.append(f"{total} flags {summary}")
         if self.breaches_only:
             parts.append("n/N: breaches only")
         if self.event_filter.active:
-            parts.append("filter: " + self.event_filter.describe())
+            names = {pid: person.name for pid, person in self.people.items()}
+            parts.append("filter: " + self.event_filter.describe(names) + " (x clears)")
         if self.app.read_only:
             parts.append("read-only")
         self.query_one("#case-status", Static).update(Text(" · ".join(parts)))
@@ -429,6 +476,17 @@ class CaseScreen(Screen[None]):
 
     def action_toggle_panel(self) -> None:
         self.panel.display = not self.panel.display
+        if not self.panel.display:
+            self.timeline.focus()
+
+    def action_focus_panel(self) -> None:
+        """``p``: into the guidance panel (arrows then scroll it) and back to the timeline."""
+        if not self.panel.display:
+            self.panel.display = True
+        if self.panel.has_focus:
+            self.timeline.focus()
+        else:
+            self.panel.focus()
 
     def action_show_help(self) -> None:
         self.app.push_screen(HelpScreen(self.help_groups()))
@@ -437,25 +495,56 @@ class CaseScreen(Screen[None]):
         return [
             ("Case", list(self.BINDINGS)),
             ("Timeline", list(TimelineView.BINDINGS)),
+            ("Guidance panel", list(GuidancePanel.BINDINGS)),
             ("Search bar", list(SearchBar.BINDINGS)),
-            ("App", [Binding("ctrl+p", "command_palette", "Commands", id="app.palette"), *self.app.BINDINGS]),
+            ("App", [Binding("tab", "focus_next", "Next pane (timeline, panel)", id="app.focus-next"),
+                     Binding("ctrl+p", "command_palette", "Commands", id="app.palette"), *self.app.BINDINGS]),
         ]
 
     def palette_bindings(self) -> list[Binding]:
         return [b for b in self.BINDINGS if isinstance(b, Binding) and b.action not in ("back",)]
 
     def action_back(self) -> None:
-        self.app.leave_case()
+        """Escape steps back one thing at a time, and never quits: out of the panel, then
+        the filter, then to the case list when there is one."""
+        if self.panel.has_focus:
+            self.timeline.focus()
+        elif self.event_filter.active:
+            self.action_clear_filter()
+            self.notify("Filter cleared", timeout=2)
+        elif not self.app.leave_case():
+            self.notify("This is the first screen: q quits", timeout=3)
 
     # Go to date ------------------------------------------------------------------------------
 
     def action_goto_date(self) -> None:
         self.app.push_screen(GotoDateScreen(), self._goto_chosen)
 
+    def _show_window(self, day: date | None) -> None:
+        """While the whole index is still read: show the events from *day* (``None``: the last
+        ones) at once; the full index, when it comes, keeps the cursor on the same event."""
+        from_day = (day - timedelta(days=WINDOW_LOOKBACK_DAYS)).isoformat() if day is not None else None
+        ids, starts, reach = load_index(self.conn, self.case_id, self.event_filter, self._flag_event_ids(),
+                                        limit=FIRST_SCREEN_ROWS, from_day=from_day, last=day is None)
+        self.ids, self.starts, self.reach = ids, starts, reach
+        self.windowed = True
+        self._rebuild_model()
+        self._update_status()
+
+    @on(TimelineView.WentToEnd)
+    def went_to_end(self) -> None:
+        if not self.index_complete and not self.event_filter.active:
+            self._show_window(None)
+            self.timeline.cursor_row = len(self.model) - 1
+
     def _goto_chosen(self, when: DateRange | None) -> None:
         self._pending_goto = None
         if when is not None and not self.index_complete:
-            self._pending_goto = when  # answered in _index_ready, against every event
+            self._pending_goto = when  # answered again in _index_ready, against every event
+            if not self.event_filter.active:
+                self._show_window(when.start)
+                self.timeline.cursor_row = self.model.row_for_day(when.start.toordinal())
+            self.timeline.focus()
             return
         if when is not None and len(self.model):
             self.timeline.cursor_row = self.model.row_for_day(when.start.toordinal())
@@ -469,7 +558,10 @@ class CaseScreen(Screen[None]):
         for actor in distinct_values(self.conn, self.case_id, "actor"):
             label = self.people[actor].name if actor in self.people else actor
             actors.append((actor, label))
-        self.app.push_screen(FilterScreen(kinds, actors, self.event_filter), self.apply_filter)
+        rules = sorted({flag.rule for flag in self.flags})
+        rule_labels = [(rule, clean(self.rules[rule].title) if rule in self.rules else rule) for rule in rules]
+        self.app.push_screen(FilterScreen(kinds, actors, self.event_filter, children=self.case_children(),
+                                          rules=rule_labels, tags=self.note_tags()), self.apply_filter)
 
     def apply_filter(self, chosen: EventFilter | None) -> None:
         """Show only what *chosen* keeps (``None``: the dialog was cancelled)."""
@@ -478,12 +570,41 @@ class CaseScreen(Screen[None]):
             return
         self.event_filter = chosen
         self._reload_events()
+        self._rebuild_lanes()
         self._update_status()
         self._update_panel()
         self.timeline.focus()
 
     def action_clear_filter(self) -> None:
-        self.apply_filter(EventFilter())
+        if self.event_filter.active:
+            self.apply_filter(EventFilter())
+
+    def case_children(self) -> list[tuple[str, str]]:
+        """``(id, label)`` for the case's children, with a birth date where known."""
+        found = []
+        for person in self.people.values():
+            if person.role == "child":
+                label = clean(person.name)
+                if person.born is not None:
+                    label += f" (born {format_range(person.born)})"
+                found.append((person.id, label))
+        return found
+
+    def action_choose_child(self) -> None:
+        children = self.case_children()
+        if not children:
+            self.notify("No child is recorded in this case's people", timeout=3)
+            return
+        current = next(iter(self.event_filter.subjects), None) if len(self.event_filter.subjects) == 1 else None
+        self.app.push_screen(ChildScreen(children, current), self._child_chosen)
+
+    def _child_chosen(self, child: str | None) -> None:
+        """One child (or, for ``""``, every child) in the timeline and the lanes."""
+        if child is None:
+            self.timeline.focus()
+            return
+        subjects = frozenset({child}) if child else frozenset()
+        self.apply_filter(dataclass_replace(self.event_filter, subjects=subjects))
 
     # Search ----------------------------------------------------------------------------------
 
@@ -524,13 +645,23 @@ class CaseScreen(Screen[None]):
                 # A newer search cancels this worker; this stops SQLite mid-scan too.
                 conn.set_progress_handler(lambda: 1 if worker.is_cancelled else 0, 100_000)
             try:
-                positions = search_positions(conn, self.case_id, text, event_filter, flag_event_ids,
-                                             should_stop=lambda: worker.is_cancelled)
+                # Words through the FTS5 index (reads only the matches); LIKE on a database
+                # without the index, or for text with no word in it.
+                found = search_matches(conn, self.case_id, text, event_filter, flag_event_ids,
+                                       limit=MAX_SEARCH_MATCHES)
+                if found is None:
+                    positions = search_positions(conn, self.case_id, text, event_filter, flag_event_ids,
+                                                 should_stop=lambda: worker.is_cancelled)
+                    event_rows, more = [model.row_of_position(p) for p in positions], False
+                else:
+                    ids, starts, more = found
+                    event_rows = model.rows_of_events(ids, starts)
             except sqlite3.OperationalError:
                 return  # interrupted by the progress handler: a newer search is running
         if worker.is_cancelled:
             return
-        rows = sorted([model.row_of_position(p) for p in positions] + model.rows_of_flags_matching(text))
+        rows = sorted(event_rows + model.rows_of_flags_matching(text))
+        self.search_more = more
         self.app.call_from_thread(self._search_done, text, model, rows)
 
     def _search_done(self, text: str, model: RowModel, rows: list[int]) -> None:
@@ -548,7 +679,7 @@ class CaseScreen(Screen[None]):
         cursor = self.timeline.cursor_row
         k = bisect_left(self.matches, cursor)
         current = k + 1 if k < len(self.matches) and self.matches[k] == cursor else None
-        self.query_one(SearchBar).set_count(current, len(self.matches))
+        self.query_one(SearchBar).set_count(current, len(self.matches), more=self.search_more)
 
     @on(SearchBar.Step)
     def search_step(self, message: SearchBar.Step) -> None:

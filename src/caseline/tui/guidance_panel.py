@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -131,11 +132,22 @@ def event_text(event: Event, flags: Sequence[Flag], people: Mapping[str, Person]
     return text
 
 
-class GuidancePanel(VerticalScroll, can_focus=False):
-    """A scrolling panel showing :func:`flag_text` or :func:`event_text`."""
+class GuidancePanel(VerticalScroll, can_focus=True):
+    """A scrolling panel showing :func:`flag_text` or :func:`event_text`.
+
+    Focusable (``p`` or ``tab``): arrows, ``j``/``k`` and page keys then scroll it.
+    """
+
+    BINDINGS = [
+        Binding("down,j", "scroll_down", "Scroll down", show=False, id="panel.down"),
+        Binding("up,k", "scroll_up", "Scroll up", show=False, id="panel.up"),
+        Binding("pagedown,space", "page_down", "Page down", show=False, id="panel.page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="panel.page-up"),
+    ]
 
     DEFAULT_CSS = """
     GuidancePanel { width: 42; border-left: vkey $foreground 20%; padding: 0 1; background: $panel; }
+    GuidancePanel:focus { border-left: vkey $accent; background-tint: $foreground 4%; }
     GuidancePanel > Static { width: 100%; }
     """
 

@@ -21,15 +21,20 @@ from caseline.sanitize import clean
 from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import (
     ZOOM_LEVELS,
+    Lane,
     Lanes,
+    axis_ticks,
     column_of,
+    fit_lanes,
+    lane_label,
     date_of_column,
     project_bars,
     project_counts,
     zoom_span,
 )
 
-LABEL_WIDTH = 11
+LABEL_WIDTH = 11  # the narrowest label column; it widens to the longest label, up to MAX
+MAX_LABEL_WIDTH = 18
 WORKER_SLOTS = 6
 
 
@@ -49,7 +54,7 @@ class LanesView(Widget):
     }
 
     DEFAULT_CSS = """
-    LanesView { height: auto; max-height: 9; padding: 0 1; background: $surface; }
+    LanesView { height: auto; padding: 0 1; background: $surface; }
     LanesView > .lanes--label { color: $text-muted; text-style: bold; }
     LanesView > .lanes--axis { color: $text-muted; }
     LanesView > .lanes--cursor { text-style: reverse bold; }
@@ -68,6 +73,8 @@ class LanesView(Widget):
 
     zoom: reactive[int] = reactive(0)
     cursor_day: reactive[int] = reactive(0)
+    #: Lanes that fit under the axis; more are merged (:func:`fit_lanes`), never cut off.
+    max_rows: reactive[int] = reactive(8, layout=True)
 
     class DayClicked(Message):
         """The user clicked a day on the lanes."""
@@ -80,9 +87,11 @@ class LanesView(Widget):
         super().__init__(id=id)
         self.lanes = lanes
         self._cells_cache: dict[tuple, list[tuple[str, Style]]] = {}
+        self._fitted: tuple[tuple, list[Lane]] | None = None
 
     def set_lanes(self, lanes: Lanes) -> None:
         self.lanes = lanes
+        self._fitted = None
         self._cells_cache.clear()
         self.refresh(layout=True)
 
@@ -104,18 +113,36 @@ class LanesView(Widget):
     def watch_cursor_day(self) -> None:
         self.refresh()
 
+    def watch_max_rows(self) -> None:
+        self._cells_cache.clear()
+
+    @property
+    def shown_lanes(self) -> list[Lane]:
+        """The lanes drawn: all of them, merged to fit :attr:`max_rows` (kept while the lanes
+        and the height stay the same: the cell cache is keyed on these objects)."""
+        key = (id(self.lanes), self.max_rows)
+        if self._fitted is None or self._fitted[0] != key:
+            self._fitted = (key, fit_lanes(self.lanes.lanes, self.max_rows))
+        return self._fitted[1]
+
     def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self.lanes.lanes) + 1
+        return len(self.shown_lanes) + 1
+
+    @property
+    def label_width(self) -> int:
+        longest = max((len(lane_label(lane, self.cursor_day or None)) for lane in self.shown_lanes), default=0)
+        return max(LABEL_WIDTH, min(MAX_LABEL_WIDTH, longest + 1))
 
     def _plot_width(self) -> int:
-        return max(1, self.content_region.width - LABEL_WIDTH)
+        return max(1, self.content_region.width - self.label_width)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or offset.x < LABEL_WIDTH:
+        label_width = self.label_width
+        if offset is None or offset.x < label_width:
             return
         start, end = self.span
-        self.post_message(self.DayClicked(date_of_column(offset.x - LABEL_WIDTH, start, end, self._plot_width())))
+        self.post_message(self.DayClicked(date_of_column(offset.x - label_width, start, end, self._plot_width())))
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
@@ -124,10 +151,12 @@ class LanesView(Widget):
         width = self._plot_width()
         start, end = self.span
         cursor_col = column_of(self.cursor_day, start, end, width)
-        lines = [self._axis(start, end, width, cursor_col)]
-        for lane in self.lanes.lanes:
+        label_width = self.label_width
+        lines = [self._axis(start, end, width, cursor_col, label_width)]
+        for lane in self.shown_lanes:
             line = Text(no_wrap=True, overflow="crop")
-            line.append(clean(lane.name)[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH), self._style("lanes--label"))
+            label = clean(lane_label(lane, self.cursor_day or None))
+            line.append(label[: label_width - 1].ljust(label_width), self._style("lanes--label"))
             cells = self._lane_cells(lane, start, end, width)
             for col, (char, style) in enumerate(cells):
                 if col == cursor_col:
@@ -137,27 +166,16 @@ class LanesView(Widget):
             lines.append(line)
         return Text("\n", no_wrap=True).join(lines)
 
-    def _axis(self, start: int, end: int, width: int, cursor_col: int | None) -> Text:
+    def _axis(self, start: int, end: int, width: int, cursor_col: int | None, label_width: int) -> Text:
         cells = [" "] * width
-        d = date.fromordinal(start)
-        month = date(d.year, d.month, 1)
-        span_days = end - start + 1
-        # Label years on long spans, months on short ones; skip labels that would overlap.
-        step = 12 if span_days > 3 * 366 else (3 if span_days > 400 else 1)
-        free = 0
-        while month.toordinal() <= end:
-            col = column_of(max(month.toordinal(), start), start, end, width)
-            if col is not None and (month.month - 1) % step == 0:
-                label = str(month.year) if step == 12 else month.strftime("%b %y")
-                if col >= free and col + len(label) + 1 <= width:
-                    cells[col] = "╵"
-                    for i, ch in enumerate(label):
-                        cells[col + 1 + i] = ch
-                    free = col + len(label) + 2
-            month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        for col, label in axis_ticks(start, end, width):
+            cells[col] = "╵"
+            for i, ch in enumerate(label):
+                if col + 1 + i < width:
+                    cells[col + 1 + i] = ch
         if cursor_col is not None:
             cells[cursor_col] = "▼"
-        header = f"{self.zoom_name}"[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH)
+        header = f"{self.zoom_name}"[: label_width - 1].ljust(label_width)
         text = Text(header, style=self._style("lanes--label"), no_wrap=True, overflow="crop")
         text.append("".join(cells), self._style("lanes--axis"))
         return text
@@ -196,7 +214,7 @@ class LanesView(Widget):
                 # A change of bar (a new worker) is marked so it shows without colour too.
                 changed = col > 0 and owners[col - 1] >= 0 and owners[col - 1] != index
                 run = run_end - col + 1
-                if is_worker:
+                if is_worker or lane.name.startswith("Plans"):
                     label = ("│" if changed else "") + clean(bar.label)
                     body = label[:run].ljust(run)
                 else:
@@ -212,6 +230,20 @@ class LanesView(Widget):
         cells = [blank] * width
         rank = {"breach": 0, "attention": 1, "info": 2}
         best = [9] * width
+        # Gaps and missed deadlines first, as spans (─ over the days they cover, in the
+        # severity's colour); the marks' symbols go on top.
+        for first, last, severity in lane.spans:
+            if last < start or first > end:
+                continue
+            a = column_of(max(first, start), start, end, width)
+            b = column_of(min(last, end), start, end, width)
+            known = severity if severity in rank else "info"
+            for col in range(a, b + 1):
+                if rank.get(severity, 9) + 3 < best[col]:
+                    best[col] = rank.get(severity, 9) + 3
+                    cells[col] = ("━" if severity == "breach" else "─", self._style(f"lanes--{known}"))
+            if b > a and rank.get(severity, 9) + 3 <= best[b]:
+                cells[b] = ("┤", self._style(f"lanes--{known}"))
         for day, severity in lane.marks:
             col = column_of(day, start, end, width)
             if col is not None and rank.get(severity, 9) < best[col]:

@@ -24,8 +24,10 @@ class PickerScreen(Screen[None]):
         Binding("enter", "open_case", "Open case", priority=True, id="picker.open"),
         Binding("home", "first_case", "First case", show=False, priority=True, id="picker.first"),
         Binding("end", "last_case", "Last case", show=False, priority=True, id="picker.last"),
-        Binding("q", "app.quit", "Quit", id="picker.quit"),
-        Binding("escape", "app.quit", "Quit", show=False, id="picker.escape"),
+        Binding("j", "down", "Down", show=False, id="picker.down"),
+        Binding("k", "up", "Up", show=False, id="picker.up"),
+        Binding("q", "app.request_quit", "Quit", id="picker.quit"),
+        Binding("escape", "top_hint", "Back", show=False, id="picker.escape"),
         Binding("question_mark", "app.show_help", "Help", key_display="?", id="picker.help"),
     ]
 
@@ -42,18 +44,19 @@ class PickerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
+        # Counts before the long text, so they show on an 80-column terminal too.
         table.add_column(Text("Case"), key="id")
-        table.add_column(Text("Title"), key="title")
-        table.add_column(Text("Council"), key="council")
         table.add_column(Text("Events", justify="right"), key="events")
         table.add_column(Text("Flags", justify="right"), key="flags")
+        table.add_column(Text("Title"), key="title")
+        table.add_column(Text("Council"), key="council")
         for case in self.cases:
             table.add_row(
                 Text(clean(case.id)),
-                Text(clean(case.title)),
-                Text(clean(case.council)),
                 Text(f"{case.event_count:,}", justify="right"),
                 Text("…", justify="right", style="dim"),
+                Text(clean(case.title)),
+                Text(clean(case.council)),
                 key=case.id,
             )
         table.focus()
@@ -77,6 +80,16 @@ class PickerScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def selected(self, event: DataTable.RowSelected) -> None:
         self.app.open_case(str(event.row_key.value))
+
+    def action_top_hint(self) -> None:
+        """Escape on the first screen steps back to nowhere: say how to quit instead."""
+        self.notify("This is the first screen: q quits", timeout=3)
+
+    def action_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
 
     def action_first_case(self) -> None:
         self.query_one(DataTable).move_cursor(row=0)

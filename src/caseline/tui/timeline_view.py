@@ -26,9 +26,17 @@ from textual.strip import Strip
 
 from caseline.dates import DateRange, format_day, format_range
 from caseline.sanitize import clean
-from caseline.model import Person
+from caseline.model import Flag, Person
+from caseline.store import get_events
+from caseline.view.columns import Columns, date_forms, due_forms, fit_date, layout_columns, span_forms
 from caseline.view.labels import age_text, child_for_event, severity_symbol, worst_severity
 from caseline.view.rows import EventPages, Row, RowModel
+
+#: Rows measured for the column widths (the same for every long case, so a first screen of
+#: ten million events reads no more than one of a thousand).
+MEASURED_ROWS = 1000
+#: Cells the summary moves for each press of right or left.
+PAN_STEP = 20
 
 FLAG_KIND_LABEL = {
     "gap": "gap",
@@ -42,13 +50,18 @@ FLAG_KIND_LABEL = {
 }
 
 
-def flag_date_text(row: Row) -> str:
-    """The date column of a flag row: the span of a gap, or when something was due."""
-    flag = row.flag
-    assert flag is not None
+def flag_date_forms(flag: Flag, approximate: bool = True) -> list[str]:
+    """The date column of a flag row, longest form first: when something was due, or the span
+    it covers (a gap between two exact dates reads ``20 Sep-27 Nov 2021``, without ``~``)."""
     if flag.due is not None and flag.kind != "gap":
-        return f"due {format_day(flag.due)}"
-    return format_range(DateRange(flag.start, max(flag.start, flag.end)))
+        return due_forms(flag.due)
+    return span_forms(flag.start, flag.end, approximate)
+
+
+def flag_date_text(row: Row) -> str:
+    """The date column of a flag row at full length."""
+    assert row.flag is not None
+    return flag_date_forms(row.flag)[0]
 
 
 def _fit(text: str, width: int) -> str:
@@ -58,6 +71,13 @@ def _fit(text: str, width: int) -> str:
     if len(text) > width:
         return text[: max(0, width - 1)] + "…"
     return text.ljust(width)
+
+
+def _panned(text: str, pan: int) -> str:
+    """*text* with its first *pan* cells scrolled out of view (``…`` marks where it was cut)."""
+    if pan <= 0:
+        return text
+    return "…" + text[pan:] if pan < len(text) else ""
 
 
 class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -70,6 +90,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("pagedown", "page_down", "Page down", show=False, id="timeline.page-down"),
         Binding("home", "first", "First row", show=False, id="timeline.first"),
         Binding("end", "last", "Last row", show=False, id="timeline.last"),
+        Binding("right,l", "pan_right", "Read on (long rows)", show=False, id="timeline.pan-right"),
+        Binding("left,h", "pan_left", "Back to the start of rows", show=False, id="timeline.pan-left"),
     ]
 
     COMPONENT_CLASSES = {
@@ -115,6 +137,11 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     """
 
     cursor_row: reactive[int] = reactive(0, always_update=True, init=False)
+    #: Cells of every summary scrolled out of view to the left (right/left keys).
+    pan: reactive[int] = reactive(0, init=False)
+
+    class WentToEnd(Message):
+        """End was pressed (a screen still reading its index shows the real end at once)."""
 
     class CursorMoved(Message):
         """The selected row changed."""
@@ -137,7 +164,11 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self.people = dict(people)
         self.children_by_id = {p.id: p for p in self.people.values() if p.role == "child"}
         self.match_rows: frozenset[int] = frozenset()
+        self.has_age = any(p.born is not None for p in self.children_by_id.values())
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._measured: tuple[list[list[int]], int, int] | None = None
+        self._columns_for: tuple[int, Columns] | None = None
+        self._approximate: dict[str, bool] = {}
         self.renders = 0  # rows rendered (not served from cache): for tests and benchmarks
 
     # Model -----------------------------------------------------------------------------------
@@ -147,6 +178,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self.model = model
         self.pages = pages
         self._cache.clear()
+        self._measured = None
+        self._columns_for = None
         self.virtual_size = Size(self.size.width, len(model))
         if len(model) == 0:
             target = 0
@@ -211,8 +244,19 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def action_first(self) -> None:
         self.cursor_row = 0
 
+    def action_pan_right(self) -> None:
+        self.pan += PAN_STEP
+
+    def action_pan_left(self) -> None:
+        self.pan = max(0, self.pan - PAN_STEP)
+
+    def watch_pan(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
     def action_last(self) -> None:
         self.cursor_row = len(self.model) - 1
+        self.post_message(self.WentToEnd())
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -230,7 +274,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         row = round(self.scroll_y) + y
         if row >= len(self.model) or width <= 0:
             return Strip.blank(width, self.rich_style)
-        key = (row, width, row == self.cursor_row, row in self.match_rows)
+        key = (row, width, row == self.cursor_row, row in self.match_rows, self.pan)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(row, width)
@@ -240,20 +284,52 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
-    def _columns(self, width: int) -> tuple[int, int, int, int]:
-        """Widths of date, age, kind and actor columns; the summary takes the rest."""
-        if width >= 110:
-            return 22, 6, 20, 18
-        if width >= 80:
-            return 20, 5, 16, 12
-        if width >= 56:
-            return 18, 0, 14, 0
-        return 13, 0, 0, 0
+    # Columns ---------------------------------------------------------------------------------
+
+    def _measure(self) -> tuple[list[list[int]], int, int]:
+        """Date form lengths, the longest kind and actor over the first rows and every flag."""
+        if self._measured is None:
+            model = self.model
+            dates: list[list[int]] = []
+            kind, actor = 4, 0
+            for pos in range(min(model.event_count, MEASURED_ROWS)):
+                event = self.pages.event_at(pos)
+                if event is None:
+                    continue
+                dates.append([len(f) for f in date_forms(event.dates)])
+                kind = max(kind, len(clean(event.kind)))
+                actor = max(actor, len(self._actor_name(event.actor)))
+            for flag in model.flags:
+                dates.append([len(f) for f in flag_date_forms(flag, self._is_approximate(flag))])
+                kind = max(kind, len(FLAG_KIND_LABEL.get(flag.kind, flag.kind)))
+            self._measured = (dates, kind, actor)
+        return self._measured
+
+    def columns(self, width: int) -> Columns:
+        """The column widths at *width* (kept until the model or the width changes)."""
+        if self._columns_for is None or self._columns_for[0] != width:
+            dates, kind, actor = self._measure()
+            self._columns_for = (width, layout_columns(width, dates, self.has_age, kind, actor))
+        return self._columns_for[1]
+
+    def _actor_name(self, actor: str) -> str:
+        return clean(self.people[actor].name if actor in self.people else actor)
+
+    def _is_approximate(self, flag: Flag) -> bool:
+        """Whether a gap runs between imprecise dates (then its span reads ``~``)."""
+        if flag.kind != "gap" or not flag.events:
+            return True
+        if flag.key not in self._approximate:
+            events = get_events(self.pages.conn, list(flag.events))
+            self._approximate[flag.key] = any(e.dates.start != e.dates.end for e in events.values()) \
+                if events else True
+        return self._approximate[flag.key]
 
     def row_text(self, row_index: int, width: int) -> Text:
         """The plain-string Text for one row (public so tests can read rows directly)."""
         row = self.model.row(row_index)
-        date_w, age_w, kind_w, actor_w = self._columns(width)
+        cols = self.columns(width)
+        pan = self.pan
         text = Text(no_wrap=True, overflow="crop", end="")
         if row.flag is not None:
             flag = row.flag
@@ -261,12 +337,15 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             if flag.certainty == "possible":
                 severity_style += self._style("timeline--possible")
             text.append(severity_symbol(flag.severity, flag.certainty), severity_style)
-            text.append(_fit(flag_date_text(row), date_w) + " ", self._style("timeline--date"))
-            if age_w:
-                text.append(" " * (age_w + 1))
-            if kind_w:
-                text.append(_fit(FLAG_KIND_LABEL.get(flag.kind, flag.kind), kind_w) + " ", severity_style)
-            text.append(clean(flag.message), severity_style)
+            when = fit_date(flag_date_forms(flag, self._is_approximate(flag)), cols.date)
+            text.append(_fit(when, cols.date) + " ", self._style("timeline--date"))
+            if cols.age:
+                text.append(" " * (cols.age + 1))
+            if cols.kind:
+                text.append(_fit(FLAG_KIND_LABEL.get(flag.kind, flag.kind), cols.kind) + " ", severity_style)
+            if cols.actor:
+                text.append(" " * (cols.actor + 1))
+            text.append(_panned(clean(flag.message), pan), severity_style)
             # Only the background: the severity colours above must survive.
             text.stylize(Style(bgcolor=self.get_component_rich_style("timeline--flag-row").bgcolor))
             return text
@@ -283,18 +362,17 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             text.append("⇄ ", self._style("timeline--worker"))
         else:
             text.append("  ")
-        text.append(_fit(format_range(event.dates), date_w) + " ", self._style("timeline--date"))
-        if age_w:
+        text.append(_fit(fit_date(date_forms(event.dates), cols.date), cols.date) + " ", self._style("timeline--date"))
+        if cols.age:
             child = child_for_event(event, self.children_by_id)
             age = age_text(child.born, event.dates) if child is not None and child.born is not None else ""
-            text.append(_fit(age, age_w) + " ", self._style("timeline--age"))
+            text.append(_fit(age, cols.age) + " ", self._style("timeline--age"))
         kind_style = self._style("timeline--worker" if is_worker else "timeline--kind")
-        if kind_w:
-            text.append(_fit(clean(event.kind).replace("_", " "), kind_w) + " ", kind_style)
-        if actor_w:
-            actor = self.people[event.actor].name if event.actor in self.people else event.actor
-            text.append(_fit(clean(actor), actor_w) + " ", self._style("timeline--actor"))
-        text.append(clean(event.summary))
+        if cols.kind:
+            text.append(_fit(clean(event.kind).replace("_", " "), cols.kind) + " ", kind_style)
+        if cols.actor:
+            text.append(_fit(self._actor_name(event.actor), cols.actor) + " ", self._style("timeline--actor"))
+        text.append(_panned(clean(event.summary), pan))
         return text
 
     def _render_row(self, row_index: int, width: int) -> Strip:

@@ -27,6 +27,10 @@ __all__ = [
     "date_of_column",
     "project_bars",
     "project_counts",
+    "fit_lanes",
+    "lane_label",
+    "flag_spans",
+    "axis_ticks",
 ]
 
 VISIT_KINDS = ("cin_visit", "cp_visit", "lac_visit", "private_fostering_visit", "pa_visit")
@@ -64,6 +68,10 @@ class Lane:
         bars: spans, for ``bars`` lanes.
         ticks: sorted day ordinals, for ``ticks`` lanes (may be long: projected by bisect).
         marks: ``(day, severity)`` pairs for ``marks`` lanes, sorted.
+        spans: ``(first day, last day, severity)`` for ``marks`` lanes: gaps and missed
+            deadlines drawn across the days they cover.
+        child: the child a per-child lane is about (its name is in *name*).
+        born: that child's date of birth, where known (the label shows the age).
     """
 
     name: str
@@ -71,6 +79,9 @@ class Lane:
     bars: list[Bar] = field(default_factory=list)
     ticks: array = field(default_factory=lambda: array("l"))
     marks: list[tuple[int, str]] = field(default_factory=list)
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    child: str = ""
+    born: object = None
 
 
 @dataclass
@@ -145,12 +156,18 @@ def build_lanes(
 
     subjects = sorted({r[2] for r in rows if r[2]})
 
-    def status_and_visits(selected: Sequence[tuple], suffix: str) -> list[Lane]:
+    def status_and_visits(selected: Sequence[tuple], suffix: str, child: str = "") -> list[Lane]:
         found: list[Lane] = []
+        born = people[child].born if child in people else None
         for name, start_kind, end_kind in STATUS_LANES:
             bars = _status_bars(selected, start_kind, end_kind, last, name)
             if bars:
-                found.append(Lane(f"{name}{suffix}", "bars", bars=bars))
+                found.append(Lane(f"{name}{suffix}", "bars", bars=bars, child=child, born=born))
+        if child:  # complaints belong to the case, not to one child
+            ticks = array("l", sorted(r[4] for r in selected if r[1] in VISIT_KINDS))
+            if ticks:
+                found.append(Lane(f"Visits{suffix}", "ticks", ticks=ticks, child=child, born=born))
+            return found
         complaint = Lane(f"Complaint{suffix}", "bars")
         for stage, start_kind, end_kind in COMPLAINT_STAGES:
             for bar in _status_bars(selected, start_kind, end_kind, last, f"stage {stage}"):
@@ -163,18 +180,149 @@ def build_lanes(
             found.append(Lane(f"Visits{suffix}", "ticks", ticks=ticks))
         return found
 
-    flag_lane = Lane("Flags", "marks", marks=[(f.start.toordinal(), f.severity) for f in flag_list])
+    flag_lane = Lane("Flags", "marks", marks=[(f.start.toordinal(), f.severity) for f in flag_list],
+                     spans=flag_spans(flag_list))
     combined = status_and_visits(rows, "")
     if len(subjects) > 1:
         per_child: list[Lane] = []
         for subject in subjects:
             # Events with no subject concern every child.
-            per_child.extend(status_and_visits([r for r in rows if r[2] in ("", subject)], f" {subject}"))
-        if len(lanes) + len(per_child) + 1 <= max_lanes:
-            combined = per_child
+            name = people[subject].name if subject in people else subject
+            per_child.extend(status_and_visits([r for r in rows if r[2] in ("", subject)], f" {name}", subject))
+        shared = [lane for lane in combined if lane.name == "Complaint"]
+        combined = per_child + shared
     lanes.extend(combined)
     lanes.append(flag_lane)
-    return Lanes(first, max(first, last), lanes[:max_lanes])
+    return Lanes(first, max(first, last), lanes)
+
+
+def flag_spans(flags: Iterable[Flag]) -> list[tuple[int, int, str]]:
+    """The days gaps and missed deadlines cover, to draw as spans: a gap from the last event
+    to the next (or the as-of), a missed deadline from when it was due to when it was met."""
+    spans = []
+    for flag in flags:
+        if flag.kind == "gap":
+            spans.append((flag.start.toordinal(), max(flag.start, flag.end).toordinal(), flag.severity))
+        elif flag.kind in ("deadline", "review") and flag.due is not None:
+            spans.append((flag.due.toordinal(), max(flag.due, flag.end).toordinal(), flag.severity))
+    return spans
+
+
+def fit_lanes(lanes: Sequence[Lane], rows: int) -> list[Lane]:
+    """At most *rows* lanes, every kind of lane still shown: the worker lane first, the flags
+    lane last, and the plan lanes merged into one ``Plans`` lane (per child, then for every
+    child) when they do not fit one row each."""
+    lanes = list(lanes)
+    if len(lanes) <= rows:
+        return lanes
+    rows = max(rows, 1)
+
+    def merge(group: list[Lane], name: str, child: str = "", born=None) -> Lane:
+        bars = sorted((bar for lane in group for bar in lane.bars), key=lambda b: b.start)
+        return Lane(name, "bars", bars=bars, child=child, born=born)
+
+    def plans_of(lanes_: list[Lane], per_child: bool) -> list[Lane]:
+        out: list[Lane] = []
+        i = 0
+        while i < len(lanes_):
+            lane = lanes_[i]
+            if lane.kind == "bars" and lane.name.split(" ")[0] in {n for n, _, _ in STATUS_LANES}:
+                key = lane.child if per_child else None
+                group = [lane]
+                while i + 1 < len(lanes_) and lanes_[i + 1].kind == "bars" and \
+                        lanes_[i + 1].name.split(" ")[0] in {n for n, _, _ in STATUS_LANES} and \
+                        (not per_child or lanes_[i + 1].child == key):
+                    i += 1
+                    group.append(lanes_[i])
+                if len(group) > 1:
+                    child = key or ""
+                    label = "Plans" + (lane.name[len(lane.name.split(" ")[0]):] if per_child else "")
+                    out.append(merge(group, label, child, lane.born if per_child else None))
+                else:
+                    out.append(lane)
+            else:
+                out.append(lane)
+            i += 1
+        return out
+
+    fitted = plans_of(lanes, per_child=True)
+    if len(fitted) > rows:
+        # One child's lanes after another do not fit: one lane per kind for every child.
+        merged: list[Lane] = []
+        by_name: dict[str, Lane] = {}
+        for lane in fitted:
+            base = lane.name.split(" ")[0] if lane.child else lane.name
+            if base in by_name and lane.kind == by_name[base].kind:
+                target = by_name[base]
+                target.bars = sorted(target.bars + lane.bars, key=lambda b: b.start)
+                target.ticks = array("l", sorted(list(target.ticks) + list(lane.ticks)))
+                continue
+            copy = Lane(base, lane.kind, list(lane.bars), array("l", lane.ticks), list(lane.marks),
+                        list(lane.spans))
+            by_name[base] = copy
+            merged.append(copy)
+        fitted = plans_of(merged, per_child=False)
+    if len(fitted) > rows:
+        # Still too many: keep the worker and flag lanes and as many others as fit.
+        flags = [lane for lane in fitted if lane.kind == "marks"]
+        others = [lane for lane in fitted if lane.kind != "marks"]
+        fitted = others[: max(0, rows - len(flags))] + flags
+    return fitted
+
+
+def lane_label(lane: Lane, day: int | None = None) -> str:
+    """A lane's label: its name, and for a child's lane the child's age on *day* where known."""
+    if lane.born is None or day is None:
+        return lane.name
+    from caseline.dates import DateRange
+    from caseline.view.labels import age_text
+
+    on = date.fromordinal(day)
+    age = age_text(lane.born, DateRange(on, on))
+    return f"{lane.name} {age}" if age else lane.name
+
+
+def axis_ticks(start: int, end: int, width: int) -> list[tuple[int, str]]:
+    """``(column, label)`` for the axis over days *start..end* in *width* columns.
+
+    The step (1, 2, 3, 6 months, 1, 2, 5, 10 years) is the smallest whose labels all fit
+    with a space between them, so no month is skipped at random: every tick is labelled.
+    Month labels read ``Apr``, and carry the year (``Jan 22``) at January and the first one.
+    """
+    first = date.fromordinal(start)
+    span = max(1, end - start + 1)
+    for step in (1, 2, 3, 6, 12, 24, 60, 120):
+        month = date(first.year, first.month, 1)
+        if step >= 12:
+            month = date(first.year - first.year % (step // 12), 1, 1)
+        else:
+            while (month.month - 1) % step:
+                month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        ticks: list[tuple[int, str]] = []
+        first_label = True
+        while month.toordinal() <= end:
+            if month.toordinal() >= start:
+                col = column_of(month.toordinal(), start, end, width)
+                if step >= 12:
+                    label = str(month.year)
+                elif first_label or month.month == 1:
+                    label = f"{MONTHS[month.month - 1]} {month.year % 100:02d}"
+                else:
+                    label = MONTHS[month.month - 1]
+                first_label = False
+                if col is not None:
+                    ticks.append((col, label))
+            total = month.month - 1 + step
+            month = date(month.year + total // 12, total % 12 + 1, 1)
+        fits = all(b[0] - a[0] >= len(a[1]) + 2 for a, b in zip(ticks, ticks[1:]))
+        if ticks and ticks[-1][0] + len(ticks[-1][1]) + 1 > width:
+            ticks = ticks[:-1]
+        if fits:
+            return ticks
+    return []
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 ZOOM_LEVELS: tuple[tuple[str, int | None], ...] = (

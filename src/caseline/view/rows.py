@@ -266,6 +266,17 @@ class RowModel:
         k = bisect_left(rows, before)
         return rows[k - 1] if k > 0 else None
 
+    def rows_of_events(self, ids: Sequence[int], starts: Sequence[int]) -> list[int]:
+        """Row numbers of events given by id and start day (search answers), in row order;
+        events not in this model are left out. O(matches x log n), no map of every event."""
+        rows = []
+        for event_id, day in zip(ids, starts):
+            pos = self.position_of(event_id, day)
+            if pos is not None:
+                rows.append(self.row_of_position(pos))
+        rows.sort()
+        return rows
+
     def rows_of_flags_matching(self, text: str) -> list[int]:
         """Flag rows whose message contains *text* (case-insensitive), for search."""
         needle = text.strip().lower()
