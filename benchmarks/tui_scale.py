@@ -1,71 +1,179 @@
-"""The explorer on a 1,000-event and a 1,000,000-event case, measured in one run.
+"""The explorer on 1,000-, 1,000,000- and 10,000,000-event cases, measured in one run.
 
-Run: .venv/bin/python benchmarks/tui_scale.py [--rows N]
+Run: .venv/bin/python benchmarks/tui_scale.py [--sizes 1000,1000000,10000000] [--no-flags-over N]
 
-For each size: time to first screen (app start until the timeline has painted rows), then
-200 key actions (50 each of move down, page down, next flag, go to date), each followed by
-a repaint. Prints both and the ratios (target <= 1.2 each), and peak memory (target <= 400 MB).
+Each size runs in a fresh subprocess (so peak memory is that case's own), on a synthetic
+database built once into /tmp/caseline-bench-cache and reused (10M events take ~12 minutes
+to build on a 2-core machine; later runs start at once). For each size:
+
+* first screen: app start until the timeline has painted rows (read-only open);
+* End and go to date pressed right after that paint, while the full index is still read;
+* index: until the whole ordered index is in memory;
+* search: a rare word prefix ("event 777") and a common word ("month", 5% of events), through
+  the FTS5 index, until the matches are placed in the timeline;
+* n: the mean of 50 next-flag presses once the flags are in (and how long the flags took);
+* peak RSS of the process, and RSS once the index is read (before flags).
+
+Ratios against the 1,000-event case are printed side by side; targets from issue 11: each key
+<= 0.2 s at 10M, search <= 0.3 s, first screen <= 1.2x the 1k case, peak RSS <= 400 MB.
 Actions are called directly rather than through Pilot.press, whose own delay (~0.1 s a key)
-would swamp what is being measured. Each size is measured --repeat times, alternating sizes,
-and the medians are compared: single runs of a sub-second start vary by 2x on a busy machine.
+would swamp what is being measured.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import statistics
+import json
+import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import bench_run, make_case_db, median_first_screens, peak_rss_mb, settled  # noqa: E402
+from _synthetic import cached_case_db, peak_rss_mb  # noqa: E402
+
+NAMES = {1000: "small", 1_000_000: "big", 10_000_000: "huge"}
 
 
-async def key_actions_seconds(db: Path, case_id: str) -> float:
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def measure(db: Path, case_id: str, with_flags: bool) -> dict:
     from caseline.dates import DateRange
     from caseline.tui.app import CaselineApp
+    from caseline.tui.timeline_view import TimelineView
 
-    app = CaselineApp(str(db), case_id=case_id, read_only=True, today=date(2026, 1, 1))
+    painted: list[float] = []
+    render_row = TimelineView._render_row
+
+    def noting_first_paint(view, *args):
+        if not painted:
+            painted.append(time.perf_counter())
+        return render_row(view, *args)
+
+    TimelineView._render_row = noting_first_paint
+    provider = None
+    if not with_flags:
+        from caseline.analysis import assemble
+
+        def provider(conn, case_id_, as_of=None):  # noqa: F811 - no flags: the engine is not measured here
+            return assemble(conn, case_id_, flags=[], rules={}, as_of=as_of)
+
+    out: dict = {}
+    started = time.perf_counter()
+    app = CaselineApp(str(db), case_id=case_id, read_only=True, today=date(2026, 1, 1),
+                      analysis_provider=provider)
     async with app.run_test(size=(160, 48)) as pilot:
-        await settled(app, pilot)
+        while not painted:
+            await pilot.pause()
+        out["first_screen"] = painted[0] - started
         screen = app.screen
         timeline = screen.timeline
-        days = [date(2000, 6, 1) + timedelta(days=97 * i) for i in range(50)]
-        started = time.perf_counter()
-        for _ in range(50):
-            timeline.action_cursor_down()
-            await pilot.pause()
-        for _ in range(50):
-            timeline.action_page_down()
-            await pilot.pause()
+        out["loading_while_keys"] = not screen.index_complete
+        t = time.perf_counter()
+        timeline.action_last()
+        await pilot.pause()
+        out["end"] = time.perf_counter() - t
+        t = time.perf_counter()
+        screen._goto_chosen(DateRange.on(date(2012, 6, 15)))
+        await pilot.pause()
+        out["goto"] = time.perf_counter() - t
+        while not screen.index_complete:
+            await pilot.pause(0.05)
+        out["index"] = time.perf_counter() - started
+        out["rss_index_mb"] = rss_mb()
+        for label, text in (("search_rare", "event 777"), ("search_common", "month")):
+            done: list[float] = []
+            real_done = screen._search_done
+
+            def noting_done(*args, _done=done, _real=real_done):
+                _done.append(time.perf_counter())
+                return _real(*args)
+
+            screen._search_done = noting_done
+            screen.search_text = text
+            t = time.perf_counter()
+            screen.run_search(text, screen.model, screen.event_filter, set())
+            while not done:
+                await pilot.pause(0.01)
+            out[label] = done[0] - t
+            out[label + "_matches"] = len(screen.matches)
+            screen._search_done = real_done
+        t = time.perf_counter()
+        while not screen.flags_ready:
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        out["flags"] = time.perf_counter() - t
+        out["flag_count"] = len(screen.flags)
+        timeline.cursor_row = 0
+        t = time.perf_counter()
         for _ in range(50):
             screen.action_next_flag()
             await pilot.pause()
-        for day in days:
-            screen._goto_chosen(DateRange.on(day))
-            await pilot.pause()
-        keys = time.perf_counter() - started
-    return keys
+        out["next_flag"] = (time.perf_counter() - t) / 50
+    TimelineView._render_row = render_row
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def child(size: int, with_flags: bool) -> None:
+    db = cached_case_db(NAMES.get(size, f"case{size}"), size)
+    print(json.dumps(asyncio.run(measure(db, NAMES.get(size, f"case{size}"), with_flags))))
 
 
 def main() -> None:
-    with bench_run(__doc__, repeat=3) as (args, work):
-        small = make_case_db(work / "small.db", "small", 1000)
-        big = make_case_db(work / "big.db", "big", args.rows)
-        first = median_first_screens({"small": (small, "small"), "big": (big, "big")}, 2 * args.repeat + 1)
-        small_first, big_first = first["small"], first["big"]
-        keys: dict[str, list[float]] = {"small": [], "big": []}
-        for _ in range(args.repeat):
-            keys["small"].append(asyncio.run(key_actions_seconds(small, "small")))
-            keys["big"].append(asyncio.run(key_actions_seconds(big, "big")))
-        small_keys, big_keys = statistics.median(keys["small"]), statistics.median(keys["big"])
-        print(f"first screen:   1,000 events {small_first:6.3f} s   {args.rows:,} events {big_first:6.3f} s"
-              f"   ratio {big_first / small_first:5.2f}  (target <= 1.2)")
-        print(f"200 key actions: 1,000 events {small_keys:6.3f} s   {args.rows:,} events {big_keys:6.3f} s"
-              f"   ratio {big_keys / small_keys:5.2f}  (target <= 1.2)")
-        print(f"peak memory: {peak_rss_mb():.0f} MB  (target <= 400)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,1000000,10000000")
+    parser.add_argument("--no-flags-over", type=int, default=1_000_000,
+                        help="cases larger than this open without the rule engine (its time and "
+                             "memory are the engine's, measured by flags_vs_read.py)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--flags", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.flags)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {}
+    for size in sizes:
+        cmd = [sys.executable, __file__, "--child", str(size)]
+        if size <= args.no_flags_over:
+            cmd.append("--flags")
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{size:,} events: failed\n{done.stderr[-2000:]}")
+            continue
+        results[size] = json.loads(done.stdout.strip().splitlines()[-1])
+    base = results.get(sizes[0])
+    rows = [
+        ("first screen (s)", "first_screen", "<= 1.2x"),
+        ("End while reading (s)", "end", "<= 0.2"),
+        ("go to date while reading (s)", "goto", "<= 0.2"),
+        ("whole index read (s)", "index", ""),
+        ("search 'event 777' (s)", "search_rare", "<= 0.3"),
+        ("search 'month' (s)", "search_common", "<= 0.3"),
+        ("n next flag (s)", "next_flag", "<= 0.2"),
+        ("flags computed (s)", "flags", "1M <= 3"),
+        ("RSS, index read (MB)", "rss_index_mb", ""),
+        ("peak RSS (MB)", "peak_rss_mb", "<= 400"),
+    ]
+    header = f"{'':30}" + "".join(f"{s:>16,}" for s in results) + "   ratio last/first   target"
+    print(header)
+    for label, key, target in rows:
+        values = [results[s][key] for s in results]
+        ratio = f"{values[-1] / values[0]:8.2f}" if base and values[0] else "       -"
+        print(f"{label:30}" + "".join(f"{v:16.3f}" for v in values) + f"   {ratio:>16}   {target}")
+    for s, r in results.items():
+        print(f"{s:,} events: {r['flag_count']:,} flags; matches {r['search_rare_matches']:,} / "
+              f"{r['search_common_matches']:,}; keys pressed while the index was still read: "
+              f"{r['loading_while_keys']}")
 
 
 if __name__ == "__main__":

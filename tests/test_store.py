@@ -152,3 +152,34 @@ def test_two_connections_share_the_file(case_db):
     assert second.execute("SELECT text FROM notes").fetchone()[0] == "kept"
     first.close()
     second.close()
+
+
+def test_full_text_index_keeps_in_step_with_events_and_check_stays_clean(tmp_path):
+    """The FTS5 index follows inserts (plain sqlite-utils too), updates and deletes."""
+    import sqlite_utils
+
+    from caseline.check import check_database
+    from caseline.store import open_database
+    from caseline.store.timeline import has_full_text_index, search_matches
+
+    path = tmp_path / "fts.db"
+    conn = open_database(path, create=True)
+    assert has_full_text_index(conn)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('c', 'C')")
+    conn.execute("INSERT INTO events (id, case_id, date_start, date_end, kind, summary) "
+                 "VALUES (1, 'c', '2021-01-01', '2021-01-01', 'note', 'Strategy meeting held')")
+    conn.close()
+    # A developer's plain sqlite-utils insert into a caseline database.
+    sqlite_utils.Database(path)["events"].insert(
+        {"id": 2, "case_id": "c", "date_start": "2021-02-01", "date_end": "2021-02-01", "kind": "note",
+         "summary": "Home visit by the strategy lead"})
+    conn = open_database(path)
+    assert list(search_matches(conn, "c", "strat")[0]) == [1, 2]
+    conn.execute("UPDATE events SET summary = 'Home visit' WHERE id = 2")
+    assert list(search_matches(conn, "c", "strategy")[0]) == [1]
+    conn.execute("DELETE FROM events WHERE id = 1")
+    assert list(search_matches(conn, "c", "strategy")[0]) == []
+    assert list(search_matches(conn, "c", "home")[0]) == [2]
+    report = check_database(conn)
+    assert report.ok and report.events_checked == 1, report.problems
+    conn.close()

@@ -26,7 +26,7 @@ __all__ = ["Columns", "date_forms", "fit_date", "span_forms", "layout_columns", 
 
 #: The summary gets two fifths of the width (and never fewer cells than this) while another column
 #: can give way.
-MIN_SUMMARY = 24
+MIN_SUMMARY = 18
 SYMBOL = 2
 
 _FOUR_DIGIT_YEAR = re.compile(r"(?<=[A-Za-z] )(\d{2})(\d{2})\b")
@@ -108,7 +108,7 @@ def layout_columns(
     levels = max(len(f) for f in forms)
     # The column needed so every date shows in form *level* (or its own shortest, if shorter).
     needed = [max(f[min(level, len(f) - 1)] for f in forms) for level in range(levels)]
-    age = 5 if has_age else 0
+    age = 6 if has_age else 0  # "10-11y"
     kind = min(kind_width, 20)
     actor = min(actor_width, 18)
     level = 0
