@@ -228,7 +228,9 @@ class EventFilter:
             return False
         if self.rules and flag.rule not in self.rules:
             return False
-        subject = getattr(flag, "subject", "") or ""
-        if self.subjects and subject and subject not in self.subjects:
+        # A flag about some children (``subject``, comma-separated) shows when one of them is
+        # chosen; a flag about the whole case always does.
+        about = {s for s in (getattr(flag, "subject", "") or "").split(",") if s}
+        if self.subjects and about and not about & self.subjects:
             return False
         return True

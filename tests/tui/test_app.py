@@ -313,7 +313,7 @@ async def test_filter_ticks_several_kinds_and_a_rule(leics_db):
         dialog.tick("kinds", "cin_visit")
         dialog.tick("kinds", "worker_allocated")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)  # the lanes are read again in a worker
         screen = app.screen
         assert screen.model.event_count == 3 + 4
         assert "kind=cin_visit,worker_allocated" in screen.status_text
@@ -691,3 +691,38 @@ async def test_picker_j_k_and_counts_at_80_columns(multi_db):
         assert " 18 " in leics_line and " 8 " in leics_line
         await pilot.press("escape")
         assert app.is_running
+
+
+async def test_n_walks_every_flag_in_date_order_whatever_the_filter(leics_db):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for chosen in (EventFilter(), EventFilter(kinds=frozenset({"worker_allocated", "complaint_stage1"}))):
+            screen.apply_filter(chosen)
+            await settle(pilot)
+            await pilot.press("home")
+            seen = []
+            for _ in range(20):
+                before = screen.timeline.cursor_row
+                await pilot.press("n")
+                if screen.timeline.cursor_row == before:
+                    break
+                row = current(app)
+                seen.append((row.day, row.flag.key if row.flag else row.marks[0].key))
+            assert [day for day, _ in seen] == sorted(day for day, _ in seen), chosen
+            keys = {key for _, key in seen}
+            # Every flag the filter shows is reached (marks count as stops on their event row).
+            assert {f.key for f in screen.model.flags if f.kind != "worker_change"} <= keys, chosen
+            if chosen.kinds:
+                assert "worker_stability:18" in keys  # still there, at the third change
+
+
+async def test_go_to_date_while_reading_finds_an_event_that_began_before_the_day(leics_db, partial_index):
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.screen.index_complete
+        await pilot.press("g", *"15 Sep 2021", "enter")
+        await pilot.pause()
+        assert current(app).event_id == 4  # the ~11-20 Sep visit, read from the rows before the day

@@ -268,3 +268,19 @@ def test_flags_resting_only_on_hidden_events_are_dropped():
     assert model.flags == [] and len(model) == 2
     model = RowModel(ids, starts, [change, coverage], anchors, require_shown_event=True)
     assert model.flags == [coverage]
+
+
+def test_a_child_filter_keeps_flags_about_that_child_or_the_whole_case():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class ChildFlag:  # the engine's flags carry ``subject`` (issue 12); read through getattr
+        severity: str = "breach"
+        rule: str = "r"
+        subject: str = ""
+
+    only_g = EventFilter(subjects=frozenset({"G"}))
+    assert only_g.keeps_flag(ChildFlag(subject="G"))
+    assert only_g.keeps_flag(ChildFlag(subject="F,G"))
+    assert only_g.keeps_flag(ChildFlag(subject=""))
+    assert not only_g.keeps_flag(ChildFlag(subject="F"))

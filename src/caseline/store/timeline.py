@@ -19,7 +19,7 @@ from caseline.store.reads import ORDER, chunked
 from caseline.store.schema import FTS_TABLE
 
 __all__ = ["filter_where", "load_index", "load_order", "anchor_dates", "search_positions", "search_matches",
-           "has_full_text_index", "load_lane_rows"]
+           "has_full_text_index", "load_lane_rows", "load_lane_visits"]
 
 
 def filter_where(event_filter: EventFilter | None, case_id: str,
@@ -59,6 +59,7 @@ def load_index(
     limit: int | None = None,
     from_day: str | None = None,
     last: bool = False,
+    before_day: str | None = None,
 ) -> tuple[array, array, array]:
     """The case's event ids, start days and *reach* in date order, with one query.
 
@@ -68,6 +69,8 @@ def load_index(
         from_day: only events starting on or after this ISO day (with *limit*: a window
             to show at once while the whole index is still being read).
         last: with *limit*, the last rows rather than the first (End while reading).
+        before_day: only events starting before this ISO day (with *last*: the rows just
+            before a date).
 
     Returns:
         ``(ids, starts, reach)``: ``array('q')`` of ids, ``array('i')`` of start-day ordinals
@@ -86,6 +89,9 @@ def load_index(
     if from_day is not None:
         where += " AND date_start >= ?"
         params = [*params, from_day]
+    if before_day is not None:
+        where += " AND date_start < ?"
+        params = [*params, before_day]
     if last and limit:
         # The index read backwards, then turned round: the same order as ORDER.
         descending = ORDER.replace(",", " DESC,") + " DESC"
@@ -231,16 +237,21 @@ def search_matches(
     return ids[:limit], starts[:limit], more
 
 
-def load_lane_rows(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> list[tuple]:
-    """``(id, kind, subject, actor, first_day, last_day)`` (day ordinals) for the lane kinds."""
+def load_lane_rows(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str],
+                   event_filter: EventFilter | None = None,
+                   flag_event_ids: Iterable[int] | None = None) -> list[tuple]:
+    """``(id, kind, subject, actor, first_day, last_day)`` (day ordinals) for the lane kinds
+    (the events *event_filter* keeps). Meant for the few kinds drawn as bars: visits, which
+    may number millions, come from :func:`load_lane_visits` as compact arrays."""
     wanted = sorted(set(kinds))
     marks = ",".join("?" * len(wanted))
+    where, params = filter_where(event_filter, case_id, flag_event_ids)
     cache = OrdinalCache()
     rows = []
     cursor = conn.execute(
         f"SELECT id, kind, subject, actor, date_start, date_end FROM events "
-        f"WHERE case_id = ? AND kind IN ({marks}) {ORDER}",
-        (case_id, *wanted),
+        f"WHERE {where} AND kind IN ({marks}) {ORDER}",
+        (*params, *wanted),
     )
     while batch := cursor.fetchmany(65536):
         for event_id, kind, subject, actor, start, end in batch:
@@ -248,3 +259,28 @@ def load_lane_rows(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str])
             last = cache.last(end) if end else cache.last(start)
             rows.append((int(event_id), kind, subject or "", actor or "", first, max(first, last)))
     return rows
+
+
+def load_lane_visits(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str],
+                     event_filter: EventFilter | None = None,
+                     flag_event_ids: Iterable[int] | None = None) -> dict[str, array]:
+    """The days with a visit (of *kinds*), per subject (``""``: no subject), as sorted arrays.
+
+    SQLite groups the visits by day, so a case with millions of visits costs a few thousand
+    ordinals a subject, not a tuple a visit.
+    """
+    wanted = sorted(set(kinds))
+    marks = ",".join("?" * len(wanted))
+    where, params = filter_where(event_filter, case_id, flag_event_ids)
+    first = OrdinalCache().first
+    found: dict[str, array] = {}
+    cursor = conn.execute(
+        f"SELECT COALESCE(subject, ''), date_start FROM events WHERE {where} AND kind IN ({marks}) "
+        f"GROUP BY 1, 2 ORDER BY 1, 2",
+        (*params, *wanted),
+    )
+    for subject, start in cursor:
+        found.setdefault(subject, array("i")).append(first(start))
+    for days in found.values():
+        days[:] = array("i", sorted(days))  # partial dates sort as text, not always as days
+    return found

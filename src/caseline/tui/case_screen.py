@@ -8,8 +8,9 @@ thread worker too, on their own read-only connection.
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from bisect import bisect_left, bisect_right
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 
 from rich.text import Text
@@ -28,9 +29,9 @@ from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
 from caseline.store import chronology_end, distinct_values, get_case, get_events, list_people
-from caseline.store.timeline import load_index, load_lane_rows, search_matches, search_positions
+from caseline.store.timeline import load_index, load_lane_rows, load_lane_visits, search_matches, search_positions
 from caseline.view.labels import SYMBOLS
-from caseline.view.lanes import LANE_KINDS, build_lanes
+from caseline.view.lanes import BAR_KINDS, VISIT_KINDS, build_lanes
 from caseline.view.rows import EventPages, RowModel
 from caseline.tui.commands import CaselineCommands
 from caseline.tui.dialogs import ChildScreen, FilterScreen, GotoDateScreen, SearchBar
@@ -50,9 +51,12 @@ MAX_SEARCH_MATCHES = 50_000
 
 
 FIRST_SCREEN_ROWS = 2000
-#: Going to a date while the index is read shows events from this long before it (events
-#: that began earlier and still run then are found once the whole index is read).
-WINDOW_LOOKBACK_DAYS = 366
+#: Events of a flag listed in the panel (the rest are counted).
+PANEL_EVENTS = 40
+#: Going to a date while the index is read shows this many events before it, and a first
+#: screen's worth from it on (an event that began earlier still is found once every event
+#: is read: the date is answered again then).
+WINDOW_ROWS_BEFORE = 500
 
 
 class CaseScreen(Screen[None]):
@@ -120,7 +124,7 @@ class CaseScreen(Screen[None]):
         self.pages = EventPages(self.conn, self.ids)
         # Lanes need a scan of their own: they start empty and fill in with the flags, so the
         # timeline paints as soon as the ordered index is read.
-        self.lane_rows: list[tuple] = []
+        self.lanes_read = False
         today = app.today or date.today()
         self.first_day = self.starts[0] if len(self.starts) else today.toordinal()
         self.last_day = max(self.first_day, self.starts[-1] if len(self.starts) else today.toordinal())
@@ -224,25 +228,26 @@ class CaseScreen(Screen[None]):
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
-            lane_rows = load_lane_rows(conn, self.case_id, LANE_KINDS)
+            lane_rows = load_lane_rows(conn, self.case_id, BAR_KINDS)
+            visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
             end = chronology_end(conn, self.case_id)
             last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
-            lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day)
-            app.call_from_thread(self._lanes_ready, lane_rows, last_day, lanes)
+            lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
+            app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
             try:
                 analysis = app.analyse(self.case_id, conn=conn)
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
-        lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day)
+        lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day, visits=visits)
         ids, starts, reach = self.ids, self.starts, self.reach
         self.rules = rules  # read by the model's placement (stability threshold)
         model = self._model_in_worker(ids, starts, reach, flags, anchors)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
 
-    def _lanes_ready(self, lane_rows: list[tuple], last_day: int, lanes) -> None:
-        self.lane_rows = lane_rows
+    def _lanes_ready(self, lane_rows: list[tuple], visits, last_day: int, lanes) -> None:
+        self.lanes_read = True  # the rows themselves are not kept: a filter reads its own
         self.last_day = last_day
         if self.event_filter.active:
             self._rebuild_lanes()
@@ -250,18 +255,25 @@ class CaseScreen(Screen[None]):
             self.lanes.set_lanes(lanes)
 
     def _rebuild_lanes(self) -> None:
-        """Lanes of what the filter keeps: its events' lanes and the flags shown."""
-        chosen = self.event_filter
-        rows = self.lane_rows
-        if chosen.events_active or chosen.flags_active:
-            kept_ids = self._flag_event_ids() if chosen.flags_active else None
-            rows = [r for r in rows
-                    if (not chosen.kinds or r[1] in chosen.kinds)
-                    and (not chosen.actors or r[3] in chosen.actors)
-                    and (not chosen.subjects or not r[2] or r[2] in chosen.subjects)
-                    and (kept_ids is None or r[0] in kept_ids)]
-        flags = self.model.flags if self.flags_ready else []
-        self.lanes.set_lanes(build_lanes(rows, flags, self.people, self.first_day, self.last_day))
+        """Lanes of what the filter keeps: its events' lanes and the flags shown (read in a
+        worker: the visits of a long case take a scan)."""
+        if not self.flags_ready and not self.lanes_read:
+            return  # the flags worker draws them when it is done
+        flags = list(self.model.flags) if self.flags_ready else []
+        self.refilter_lanes(self.event_filter, self._flag_event_ids() if self.event_filter.flags_active else None,
+                            flags)
+
+    @work(thread=True, exclusive=True, group="lanes")
+    def refilter_lanes(self, chosen: EventFilter, flag_event_ids, flags: list[Flag]) -> None:
+        with self.app.worker_connection() as conn:
+            rows = load_lane_rows(conn, self.case_id, BAR_KINDS, chosen, flag_event_ids)
+            visits = load_lane_visits(conn, self.case_id, VISIT_KINDS, chosen, flag_event_ids)
+        lanes = build_lanes(rows, flags, self.people, self.first_day, self.last_day, visits=visits)
+        self.app.call_from_thread(self._filtered_lanes_ready, chosen, lanes)
+
+    def _filtered_lanes_ready(self, chosen: EventFilter, lanes) -> None:
+        if chosen == self.event_filter:
+            self.lanes.set_lanes(lanes)
 
     def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int], lanes,
                      prepared: tuple[RowModel | None, object]) -> None:
@@ -373,8 +385,11 @@ class CaseScreen(Screen[None]):
             return
         row = self.model.row(self.timeline.cursor_row)
         if row.flag is not None:
-            events = get_events(self.conn, row.flag.events)
-            ordered = [events[i] for i in row.flag.events if i in events]
+            # A stability flag on a long case may rest on thousands of allocations: the panel
+            # lists the first ones and says how many more.
+            shown_ids = row.flag.events[:PANEL_EVENTS]
+            events = get_events(self.conn, shown_ids)
+            ordered = [events[i] for i in shown_ids if i in events]
             following = self.following[1] if self.following and self.following[0].key == row.flag.key else None
             self.panel.show(flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following,
                                       self.panel.severity_styles()))
@@ -521,11 +536,21 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(GotoDateScreen(), self._goto_chosen)
 
     def _show_window(self, day: date | None) -> None:
-        """While the whole index is still read: show the events from *day* (``None``: the last
-        ones) at once; the full index, when it comes, keeps the cursor on the same event."""
-        from_day = (day - timedelta(days=WINDOW_LOOKBACK_DAYS)).isoformat() if day is not None else None
-        ids, starts, reach = load_index(self.conn, self.case_id, self.event_filter, self._flag_event_ids(),
-                                        limit=FIRST_SCREEN_ROWS, from_day=from_day, last=day is None)
+        """While the whole index is still read: show the events around *day* (``None``: the
+        last ones) at once; the full index, when it comes, keeps the cursor on the same event."""
+        args = (self.conn, self.case_id, self.event_filter, self._flag_event_ids())
+        if day is None:
+            ids, starts, reach = load_index(*args, limit=FIRST_SCREEN_ROWS, last=True)
+        else:
+            iso = day.isoformat()
+            # A few rows before the day (events that began earlier may still run then)...
+            ids, starts, reach = load_index(*args, limit=WINDOW_ROWS_BEFORE, last=True, before_day=iso)
+            # ...and the rows from it on.
+            more_ids, more_starts, more_reach = load_index(*args, limit=FIRST_SCREEN_ROWS, from_day=iso)
+            furthest = reach[-1] if len(reach) else 0
+            ids.extend(more_ids)
+            starts.extend(more_starts)
+            reach.extend(array("i", (max(r, furthest) for r in more_reach)))
         self.ids, self.starts, self.reach = ids, starts, reach
         self.windowed = True
         self._rebuild_model()

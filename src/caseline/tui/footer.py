@@ -51,8 +51,11 @@ def fit_bindings(bindings: Sequence[Binding], priority: Sequence[str], width: in
 class FittedFooter(Footer):
     """:class:`~textual.widgets.Footer` that drops low-priority keys to keep ``?`` in view."""
 
+    _composed_width = 0
+
     def on_resize(self) -> None:
-        if self._bindings_ready:
+        # Only a new width changes what fits; restyling a row of keys costs a frame.
+        if self._bindings_ready and self.size.width != self._composed_width:
             self.call_after_refresh(self.recompose)
 
     def compose(self) -> ComposeResult:
@@ -65,6 +68,7 @@ class FittedFooter(Footer):
             if binding.show and binding.action not in seen:
                 seen.add(binding.action)
                 shown.append((binding, enabled, tooltip))
+        self._composed_width = self.size.width
         width = (self.size.width or self.app.size.width) - PALETTE_CELLS
         priority = getattr(self.screen, "FOOTER_PRIORITY", ())
 

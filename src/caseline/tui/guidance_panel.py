@@ -85,7 +85,7 @@ def flag_text(
         text.append(" " + clean(event.kind).replace("_", " "), "bold")
         text.append(" — " + clean(event.summary) + "\n")
     if len(events) < len(flag.events):
-        text.append(f"({len(flag.events) - len(events)} not found in this database)\n", "dim")
+        text.append(f"(and {len(flag.events) - len(events):,} more, or not found in this database)\n", "dim")
     return text
 
 

@@ -312,6 +312,13 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             self._columns_for = (width, layout_columns(width, dates, self.has_age, kind, actor))
         return self._columns_for[1]
 
+    def _about(self, flag: Flag) -> str:
+        """``Tom: `` before a flag about one child of several (the engine's ``subject``)."""
+        about = [s for s in (getattr(flag, "subject", "") or "").split(",") if s]
+        if not about or len(self.children_by_id) < 2:
+            return ""
+        return ", ".join(self._actor_name(s) for s in about) + ": "
+
     def _actor_name(self, actor: str) -> str:
         return clean(self.people[actor].name if actor in self.people else actor)
 
@@ -345,7 +352,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
                 text.append(_fit(FLAG_KIND_LABEL.get(flag.kind, flag.kind), cols.kind) + " ", severity_style)
             if cols.actor:
                 text.append(" " * (cols.actor + 1))
-            text.append(_panned(clean(flag.message), pan), severity_style)
+            text.append(_panned(self._about(flag) + clean(flag.message), pan), severity_style)
             # Only the background: the severity colours above must survive.
             text.stylize(Style(bgcolor=self.get_component_rich_style("timeline--flag-row").bgcolor))
             return text

@@ -20,6 +20,8 @@ __all__ = [
     "Lane",
     "Lanes",
     "LANE_KINDS",
+    "BAR_KINDS",
+    "VISIT_KINDS",
     "build_lanes",
     "ZOOM_LEVELS",
     "zoom_span",
@@ -93,6 +95,14 @@ class Lanes:
     lanes: list[Lane]
 
 
+#: Event kinds the lanes draw as bars (few events; visits come as day arrays).
+BAR_KINDS = (
+    ("worker_allocated",)
+    + tuple(kind for _, start, end in STATUS_LANES for kind in (start, end))
+    + tuple(kind for _, start, end in COMPLAINT_STAGES for kind in (start, end))
+    + ("ombudsman_complaint",)
+)
+
 #: Every event kind the lanes draw.
 LANE_KINDS = (
     ("worker_allocated",)
@@ -124,6 +134,7 @@ def build_lanes(
     first: int | None = None,
     last: int | None = None,
     max_lanes: int = 8,
+    visits: Mapping[str, Sequence[int]] | None = None,
 ) -> Lanes:
     """Build the lanes from :func:`load_lane_rows` output and the flags.
 
@@ -133,11 +144,14 @@ def build_lanes(
         people: names for worker labels (by person id).
         first: the case's first day (ordinal); defaults to the first lane event.
         last: the case's last day; open plans and the last worker run until then.
-        max_lanes: lanes that fit; per-child lanes are used only when they fit.
+        max_lanes: unused (kept for callers): :func:`fit_lanes` merges lanes to fit.
+        visits: days with a visit per subject (:func:`load_lane_visits`); when given, visit
+            ticks come from here rather than from *rows*.
     """
     people = people or {}
     flag_list = sorted(flags, key=lambda f: f.sort_key)
-    days = [r[4] for r in rows] + [f.start.toordinal() for f in flag_list]
+    days = [r[4] for r in rows] + [f.start.toordinal() for f in flag_list] + \
+        [days_[0] for days_ in (visits or {}).values() if days_]
     first = first if first is not None else (min(days) if days else date.today().toordinal())
     last = last if last is not None else (max([r[5] for r in rows] + [f.end.toordinal() for f in flag_list] + [first]))
 
@@ -154,7 +168,16 @@ def build_lanes(
             lane.bars.append(Bar(row[4], max(row[4], end), name, slot, row[0]))
         lanes.append(lane)
 
-    subjects = sorted({r[2] for r in rows if r[2]})
+    subjects = sorted({r[2] for r in rows if r[2]} | {s for s in (visits or {}) if s})
+
+    def visit_days(selected: Sequence[tuple], subject: str | None) -> array:
+        if visits is None:
+            return array("l", sorted(r[4] for r in selected if r[1] in VISIT_KINDS))
+        if subject is None:  # every child
+            chosen = [d for days in visits.values() for d in days]
+        else:
+            chosen = list(visits.get("", ())) + list(visits.get(subject, ()))
+        return array("l", sorted(set(chosen)))
 
     def status_and_visits(selected: Sequence[tuple], suffix: str, child: str = "") -> list[Lane]:
         found: list[Lane] = []
@@ -164,7 +187,7 @@ def build_lanes(
             if bars:
                 found.append(Lane(f"{name}{suffix}", "bars", bars=bars, child=child, born=born))
         if child:  # complaints belong to the case, not to one child
-            ticks = array("l", sorted(r[4] for r in selected if r[1] in VISIT_KINDS))
+            ticks = visit_days(selected, child)
             if ticks:
                 found.append(Lane(f"Visits{suffix}", "ticks", ticks=ticks, child=child, born=born))
             return found
@@ -175,7 +198,7 @@ def build_lanes(
         if complaint.bars:
             complaint.bars.sort(key=lambda b: b.start)
             found.append(complaint)
-        ticks = array("l", sorted(r[4] for r in selected if r[1] in VISIT_KINDS))
+        ticks = visit_days(selected, None)
         if ticks:
             found.append(Lane(f"Visits{suffix}", "ticks", ticks=ticks))
         return found
