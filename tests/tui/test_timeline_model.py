@@ -250,12 +250,17 @@ def test_stability_flag_sits_at_the_change_that_reached_the_threshold_whatever_t
     stability = flag("worker_stability", "2019-01-01", "2019-09-01", events=(1, 2, 3, 4), severity="attention")
     model = RowModel(ids, starts, [stability], anchors)
     row = model.row_for_flag(stability)
-    assert model.row(row - 1).event_id == 3  # the third worker, not the first or the fourth
+    # Allocation 1 is the worker in post; 2, 3 and 4 are changes: the third change arose at 4.
+    stability = flag("worker_stability", "2019-01-01", "2019-09-01", events=(1, 2, 3, 4, 5), severity="attention")
+    model = RowModel(ids, starts, [stability], anchors)
+    row = model.row_for_flag(stability)
+    assert model.row(row - 1).event_id == 4  # the third change, not the first event or the last
     assert model.next_flag_row(0) == row
     # A filter that hides the allocations keeps the flag at the same date, not at the top.
     shown = array("q", [1, 5])
     model = RowModel(shown, array("i", [anchors[1], anchors[5]]), [stability], anchors)
     assert [model.row(r).event_id for r in range(len(model))] == [1, None, 5]
+    assert model.row(1).day == anchors[4]
 
 
 def test_flags_resting_only_on_hidden_events_are_dropped():
@@ -284,3 +289,20 @@ def test_a_child_filter_keeps_flags_about_that_child_or_the_whole_case():
     assert only_g.keeps_flag(ChildFlag(subject="F,G"))
     assert only_g.keeps_flag(ChildFlag(subject=""))
     assert not only_g.keeps_flag(ChildFlag(subject="F"))
+
+
+def test_lanes_mark_flags_where_the_timeline_places_them():
+    ids = array("q", [1, 2, 3, 4])
+    starts = array("i", [d("2019-01-01"), d("2019-03-01"), d("2019-06-01"), d("2019-09-01")])
+    stability = flag("worker_stability", "2019-01-01", "2019-09-01", events=(1, 2, 3, 4), severity="attention")
+    model = RowModel(ids, starts, [stability], dict(zip(ids, starts)))
+    lanes = build_lanes([], [stability], mark_days=model.flag_days())
+    assert lanes.lanes[-1].marks == [(d("2019-09-01"), "attention")]  # the third change, not 2019-01-01
+
+
+def test_search_answers_are_placed_by_id_and_day_however_many_share_a_day():
+    ids = array("q", [5, 3, 9, 1, 7, 2, 8])
+    starts = array("i", [10, 10, 10, 10, 10, 10, 20])
+    model = RowModel(ids, starts)
+    assert model.rows_of_events([9, 1, 7, 2, 5, 8, 4], [10, 10, 10, 10, 10, 20, 10]) == [0, 2, 3, 4, 5, 6]
+    assert model.rows_of_events([8, 3], [20, 10]) == [1, 6]

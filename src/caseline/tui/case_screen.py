@@ -240,10 +240,12 @@ class CaseScreen(Screen[None]):
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
-        lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day, visits=visits)
         ids, starts, reach = self.ids, self.starts, self.reach
         self.rules = rules  # read by the model's placement (stability threshold)
         model = self._model_in_worker(ids, starts, reach, flags, anchors)
+        mark_days = model.flag_days() if model is not None else None
+        lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day, visits=visits,
+                            mark_days=mark_days)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
 
     def _lanes_ready(self, lane_rows: list[tuple], visits, last_day: int, lanes) -> None:
@@ -261,14 +263,15 @@ class CaseScreen(Screen[None]):
             return  # the flags worker draws them when it is done
         flags = list(self.model.flags) if self.flags_ready else []
         self.refilter_lanes(self.event_filter, self._flag_event_ids() if self.event_filter.flags_active else None,
-                            flags)
+                            flags, self.model.flag_days())
 
     @work(thread=True, exclusive=True, group="lanes")
-    def refilter_lanes(self, chosen: EventFilter, flag_event_ids, flags: list[Flag]) -> None:
+    def refilter_lanes(self, chosen: EventFilter, flag_event_ids, flags: list[Flag], mark_days) -> None:
         with self.app.worker_connection() as conn:
             rows = load_lane_rows(conn, self.case_id, BAR_KINDS, chosen, flag_event_ids)
             visits = load_lane_visits(conn, self.case_id, VISIT_KINDS, chosen, flag_event_ids)
-        lanes = build_lanes(rows, flags, self.people, self.first_day, self.last_day, visits=visits)
+        lanes = build_lanes(rows, flags, self.people, self.first_day, self.last_day, visits=visits,
+                            mark_days=mark_days)
         self.app.call_from_thread(self._filtered_lanes_ready, chosen, lanes)
 
     def _filtered_lanes_ready(self, chosen: EventFilter, lanes) -> None:

@@ -135,6 +135,7 @@ def build_lanes(
     last: int | None = None,
     max_lanes: int = 8,
     visits: Mapping[str, Sequence[int]] | None = None,
+    mark_days: Mapping[str, int] | None = None,
 ) -> Lanes:
     """Build the lanes from :func:`load_lane_rows` output and the flags.
 
@@ -147,6 +148,8 @@ def build_lanes(
         max_lanes: unused (kept for callers): :func:`fit_lanes` merges lanes to fit.
         visits: days with a visit per subject (:func:`load_lane_visits`); when given, visit
             ticks come from here rather than from *rows*.
+        mark_days: the day each flag is marked on, by key (:meth:`RowModel.flag_days`: where
+            it sits in the timeline); else its first day.
     """
     people = people or {}
     flag_list = sorted(flags, key=lambda f: f.sort_key)
@@ -203,7 +206,9 @@ def build_lanes(
             found.append(Lane(f"Visits{suffix}", "ticks", ticks=ticks))
         return found
 
-    flag_lane = Lane("Flags", "marks", marks=[(f.start.toordinal(), f.severity) for f in flag_list],
+    mark_days = mark_days or {}
+    marks = sorted((mark_days.get(f.key, f.start.toordinal()), f.severity) for f in flag_list)
+    flag_lane = Lane("Flags", "marks", marks=marks,
                      spans=flag_spans(flag_list))
     combined = status_and_visits(rows, "")
     if len(subjects) > 1:

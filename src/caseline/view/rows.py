@@ -68,8 +68,9 @@ def flag_day(flag: Flag) -> date:
 def arose_event(flag: Flag, stability_threshold: int = 3) -> int | None:
     """The event a flag arose at, which its row follows; ``None`` for a flag placed by date.
 
-    A gap arises at the event it runs from; a stability flag at the allocation that reached
-    the threshold (the third worker within twelve months), not at the first or the last;
+    A gap arises at the event it runs from; a stability flag at the change that reached the
+    threshold (its events are the allocation in post as the window opens, then each change:
+    the third change within twelve months is ``events[3]``), not at the first or the last;
     other flags at the last event they rest on.
     """
     if flag.kind in DUE_KINDS or not flag.events:
@@ -77,7 +78,7 @@ def arose_event(flag: Flag, stability_threshold: int = 3) -> int | None:
     if flag.kind == "gap":
         return flag.events[0]
     if flag.kind == "worker_stability":
-        return flag.events[min(len(flag.events), max(1, stability_threshold)) - 1]
+        return flag.events[min(len(flag.events) - 1, max(0, stability_threshold))]
     return flag.events[-1]
 
 
@@ -266,14 +267,30 @@ class RowModel:
         k = bisect_left(rows, before)
         return rows[k - 1] if k > 0 else None
 
+    def flag_days(self) -> dict[str, int]:
+        """Each shown flag's day on the timeline (where its row or mark sits), by key: the
+        lanes mark flags on the same day, so a stability flag shows where it arose."""
+        days = {flag.key: day for flag, day in zip(self._flag_at_row, self._flag_days)}
+        for pos, marks in self._marks.items():
+            for flag in marks:
+                days[flag.key] = int(self.starts[pos])
+        return days
+
     def rows_of_events(self, ids: Sequence[int], starts: Sequence[int]) -> list[int]:
         """Row numbers of events given by id and start day (search answers), in row order;
         events not in this model are left out. O(matches x log n), no map of every event."""
-        rows = []
+        by_day: dict[int, list[int]] = {}
         for event_id, day in zip(ids, starts):
-            pos = self.position_of(event_id, day)
-            if pos is not None:
-                rows.append(self.row_of_position(pos))
+            by_day.setdefault(day, []).append(event_id)
+        rows = []
+        for day, wanted in by_day.items():
+            if len(wanted) <= 4:
+                found = (self.position_of(event_id, day) for event_id in wanted)
+            else:  # many matches on one day: one map of that day's events, not a scan each
+                lo, hi = bisect_left(self.starts, day), bisect_right(self.starts, day)
+                where = dict(zip(self.ids[lo:hi], range(lo, hi)))
+                found = (where.get(event_id) for event_id in wanted)
+            rows.extend(self.row_of_position(pos) for pos in found if pos is not None)
         rows.sort()
         return rows
 
