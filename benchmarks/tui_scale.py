@@ -18,7 +18,8 @@ to build on a 2-core machine; later runs start at once). For each size:
 Ratios against the 1,000-event case are printed side by side; targets from issue 11: each key
 <= 0.2 s at 10M, search <= 0.3 s, first screen <= 1.2x the 1k case, peak RSS <= 400 MB.
 Actions are called directly rather than through Pilot.press, whose own delay (~0.1 s a key)
-would swamp what is being measured.
+would swamp what is being measured; each is timed until the timeline has drawn the cursor row
+where the key should have taken it.
 """
 
 from __future__ import annotations
@@ -51,12 +52,31 @@ async def measure(db: Path, case_id: str, with_flags: bool) -> dict:
     from caseline.tui.timeline_view import TimelineView
 
     painted: list[float] = []
+    cursor_paints: list[tuple[float, int]] = []  # (when, row) each time the cursor row is drawn
     render_row = TimelineView._render_row
 
-    def noting_first_paint(view, *args):
+    def noting_first_paint(view, row_index, *args):
+        now = time.perf_counter()
         if not painted:
-            painted.append(time.perf_counter())
-        return render_row(view, *args)
+            painted.append(now)
+        if row_index == view.cursor_row:
+            cursor_paints.append((now, row_index))
+        return render_row(view, row_index, *args)
+
+    async def key(action, done=lambda: True) -> float:
+        """Seconds from an action until the cursor row is drawn where *done* says it should be.
+
+        Polled with short sleeps, not Pilot.pause: that waits for the whole process to go
+        idle (up to a second), which it never does while a worker reads the index.
+        """
+        started_ = time.perf_counter()
+        action()
+        while time.perf_counter() - started_ < 10:  # a key that never lands is reported as 10 s
+            await asyncio.sleep(0.002)
+            screen_ = app.screen
+            if done() and any(t >= started_ and row == screen_.timeline.cursor_row for t, row in cursor_paints):
+                return cursor_paints[-1][0] - started_ if cursor_paints[-1][0] >= started_ else 0.0
+        return 10.0
 
     TimelineView._render_row = noting_first_paint
     provider = None
@@ -77,14 +97,17 @@ async def measure(db: Path, case_id: str, with_flags: bool) -> dict:
         screen = app.screen
         timeline = screen.timeline
         out["loading_while_keys"] = not screen.index_complete
-        t = time.perf_counter()
-        timeline.action_last()
-        await pilot.pause()
-        out["end"] = time.perf_counter() - t
-        t = time.perf_counter()
-        screen._goto_chosen(DateRange.on(date(2012, 6, 15)))
-        await pilot.pause()
-        out["goto"] = time.perf_counter() - t
+        last_id = screen.model.ids[-1] if screen.index_complete else None
+
+        def at_the_end() -> bool:
+            row = screen.model.row(timeline.cursor_row) if len(screen.model) else None
+            return row is not None and (screen.windowed or screen.index_complete) and \
+                timeline.cursor_row == len(screen.model) - 1 and (last_id is None or row.event_id == last_id)
+
+        out["end"] = await key(timeline.action_last, at_the_end)
+        target = date(2012, 6, 15).toordinal()
+        out["goto"] = await key(lambda: screen._goto_chosen(DateRange.on(date(2012, 6, 15))),
+                                lambda: len(screen.model) and timeline.cursor_row == screen.model.row_for_day(target))
         while not screen.index_complete:
             await pilot.pause(0.05)
         out["index"] = time.perf_counter() - started
@@ -114,11 +137,14 @@ async def measure(db: Path, case_id: str, with_flags: bool) -> dict:
             out[label + "_matches"] = len(screen.matches)
             screen._search_done = real_done
         timeline.cursor_row = 0
-        t = time.perf_counter()
+        await pilot.pause()
+        times = []
         for _ in range(50):
-            screen.action_next_flag()
-            await pilot.pause()
-        out["next_flag"] = (time.perf_counter() - t) / 50
+            before = timeline.cursor_row
+            if screen.model.next_flag_row(before) is None:
+                break
+            times.append(await key(screen.action_next_flag, lambda before=before: timeline.cursor_row != before))
+        out["next_flag"] = sum(times) / len(times) if times else 0.0
     TimelineView._render_row = render_row
     out["peak_rss_mb"] = peak_rss_mb()
     return out
