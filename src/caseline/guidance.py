@@ -13,15 +13,31 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-SHAPES = ("interval", "deadline", "review_chain", "worker_change", "precondition")
-STATUSES = ("statutory", "statutory_guidance", "local_policy", "ombudsman_expectation", "national_measure")
+SHAPES = ("interval", "deadline", "review_chain", "worker_change", "precondition", "recording")
+#: How sure the requirement is, strongest first. ``council_policy`` is never in the library:
+#: a rule becomes council policy when the council's own figure is in the ``policy`` table.
+#: ``caseline_default`` is a common local standard used when no council policy is set.
+STATUSES = ("statutory", "statutory_guidance", "national_measure", "ombudsman_expectation",
+            "council_policy", "caseline_default")
 STATUS_LABELS = {
     "statutory": "statutory duty",
     "statutory_guidance": "statutory guidance",
-    "local_policy": "local policy",
-    "ombudsman_expectation": "Ombudsman expectation",
     "national_measure": "national measure",
+    "ombudsman_expectation": "Ombudsman expectation",
+    "council_policy": "council policy",
+    "caseline_default": "caseline default",
 }
+#: Older libraries said ``local_policy`` for what is a caseline default unless set locally.
+LEGACY_STATUSES = {"local_policy": "caseline_default"}
+#: Shapes whose flags can be "possible"; their summaries state when a possible breach counts.
+MEASURED_SHAPES = ("interval", "deadline", "review_chain", "precondition")
+POSSIBLE_NOTE = (
+    "Where imprecise dates make a breach only possible, it is shown as a breach when the likeliest "
+    "reading (the middle of each date range) reaches 90% of the limit, and as information otherwise."
+)
+#: Absence modes (see DESIGN "Records versus reality") and scopes.
+ABSENCES = ("fault", "records", "conditional")
+SCOPES = ("child", "case")
 
 
 class GuidanceError(ValueError):
@@ -42,6 +58,25 @@ class Rule:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status.replace("_", " "))
+
+    @property
+    def absence(self) -> str:
+        """``fault``, ``records`` or ``conditional``: what a missing required event means."""
+        value = str(self.params.get("absence", "records"))
+        return value if value in ABSENCES else "records"
+
+    @property
+    def scope(self) -> str:
+        """``child`` (worked out per child) or ``case`` (complaints, worker changes)."""
+        return "case" if self.params.get("scope") == "case" else "child"
+
+    @property
+    def figure_note(self) -> str:
+        """Said after the limit when the figure itself is a caseline default (the duty is
+        real but no source sets a number)."""
+        if self.params.get("figure") == "caseline_default" and self.status != "council_policy":
+            return " (the figure is a caseline default)"
+        return ""
 
     @property
     def citation_text(self) -> str:
@@ -70,11 +105,12 @@ class Rule:
 
 
 def _rule_from_mapping(data: dict[str, Any]) -> Rule:
+    status = str(data.get("status", ""))
     return Rule(
         id=str(data["id"]),
         title=str(data.get("title", data["id"])),
         shape=str(data["shape"]),
-        status=str(data.get("status", "")),
+        status=LEGACY_STATUSES.get(status, status),
         confidence=str(data.get("confidence", "")),
         summary=" ".join(str(data.get("summary", "")).split()),
         citation=dict(data.get("citation", {})),
@@ -88,7 +124,13 @@ def _package_library() -> tuple[Rule, ...]:
     from importlib.resources import files
 
     data = tomllib.loads(files("caseline").joinpath("guidance.toml").read_text(encoding="utf-8"))
-    return tuple(_rule_from_mapping(entry) for entry in data.get("rule", []))
+    rules = []
+    for entry in data.get("rule", []):
+        rule = _rule_from_mapping(entry)
+        if rule.shape in MEASURED_SHAPES:
+            rule = replace(rule, summary=f"{rule.summary} {POSSIBLE_NOTE}")
+        rules.append(rule)
+    return tuple(rules)
 
 
 def load_library() -> list[Rule]:
@@ -109,6 +151,13 @@ def library_for(conn: sqlite3.Connection | None, council: str | None = None) -> 
         except (ValueError, KeyError, TypeError):
             continue
         if stored.shape in SHAPES:
+            shipped = rules.get(stored.id)
+            if shipped is not None:
+                # A copy made by an older caseline lacks the newer fields: take them as shipped.
+                missing = {k: v for k, v in shipped.params.items()
+                           if k in ("absence", "scope", "figure") and k not in stored.params}
+                if missing:
+                    stored = replace(stored, params={**stored.params, **missing})
             rules[stored.id] = stored
     overrides: dict[str, dict[str, Any]] = {}
     # A council's own row beats the all-councils row ('' sorts first).
@@ -122,7 +171,12 @@ def library_for(conn: sqlite3.Connection | None, council: str | None = None) -> 
     for rule_id, params in overrides.items():
         if rule_id in rules:
             rule = rules[rule_id]
-            rules[rule_id] = replace(rule, params={**rule.params, **params})
+            # The council's own figure: its standing is now council policy, whatever the
+            # library's default was (a council may set a stricter figure than the law).
+            changed = any(rule.params.get(k) != v for k, v in params.items()
+                          if k not in ("label", "status_label", "target_label", "trigger_label"))
+            status = "council_policy" if changed or rule.status == "caseline_default" else rule.status
+            rules[rule_id] = replace(rule, status=status, params={**rule.params, **params})
     return rules
 
 

@@ -45,6 +45,10 @@ class CaseInfo:
     records_from: date | None
     teaching: dict
     event_count: int = 0
+    #: The case's own as-of date (e.g. the decision date); ``None`` for a live case.
+    as_of: date | None = None
+    #: Event kinds whose records the case declares complete: an absent one did not happen.
+    complete_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,8 @@ class Fact(NamedTuple):
     dates: DateRange
     relative_to: str
     offset_days: int | None
+    subject: str = ""
+    recorded: str = ""
 
 
 FLAG_KINDS = (
@@ -100,6 +106,10 @@ FLAG_KINDS = (
     "family_not_told",
     "precondition",
     "coverage",
+    "met",
+    "pending",
+    "condition",
+    "late_record",
 )
 SEVERITIES = ("breach", "attention", "info")
 CERTAINTIES = ("definite", "possible")
@@ -123,6 +133,12 @@ class Flag:
         due: the date a required event was due by, where that applies.
         events: ids of the events the flag rests on.
         message: one sentence showing the arithmetic and the limit.
+        subject: the child (or children, comma-separated) the flag concerns; empty for a
+            case-level rule or a case with no child named.
+        status: the honest standing of the requirement (``statutory``,
+            ``statutory_guidance``, ``national_measure``, ``ombudsman_expectation``,
+            ``council_policy``, ``caseline_default``).
+        citation: where the requirement comes from.
     """
 
     key: str
@@ -135,6 +151,9 @@ class Flag:
     due: date | None
     events: tuple[int, ...]
     message: str
+    subject: str = ""
+    status: str = ""
+    citation: str = ""
 
     @property
     def sort_key(self) -> tuple:
@@ -152,6 +171,9 @@ class Flag:
             "due": self.due.isoformat() if self.due else None,
             "events": list(self.events),
             "message": self.message,
+            "subject": self.subject,
+            "status": self.status,
+            "citation": self.citation,
         }
 
 

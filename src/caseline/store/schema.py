@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES = ("cases", "people", "events", "notes", "policy", "guidance")
 
@@ -27,6 +27,8 @@ SCHEMA: dict[str, dict[str, tuple[str, bool, object]]] = {
         "illustrative": ("INTEGER", True, 0),
         "records_from": ("TEXT", False, None),
         "teaching": ("TEXT", False, None),
+        "as_of": ("TEXT", False, None),
+        "complete_for": ("TEXT", False, None),
     },
     "people": {
         "case_id": ("TEXT", True, None),
@@ -182,8 +184,19 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_case_as_of_and_complete_for(conn: sqlite3.Connection) -> None:
+    """``cases.as_of``: the date a case is judged at by default (e.g. the decision date).
+    ``cases.complete_for``: event kinds (comma-separated) whose records the case declares
+    complete, so that an absent one did not happen rather than went unrecorded."""
+    _add_missing_columns(conn, "cases")
+
+
 #: Ordered steps; step N brings a file from version N-1 to N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_case_as_of_and_complete_for,
+]
 
 
 def migrate_database(conn: sqlite3.Connection) -> int:

@@ -60,6 +60,7 @@ class CaseScreen(Screen[None]):
         Binding("n", "next_flag", "Next flag", id="case.next-flag"),
         Binding("N", "previous_flag", "Prev flag", key_display="N", id="case.previous-flag"),
         Binding("b", "toggle_breaches", "Breaches", id="case.breaches-only"),
+        Binding("m", "toggle_met", "Met checks", id="case.met-checks"),
         Binding("enter", "follow", "Follow", id="case.follow"),
         Binding("e", "cycle_events", "Flag events", id="case.cycle-events"),
         Binding("slash", "search", "Search", key_display="/", id="case.search"),
@@ -86,6 +87,8 @@ class CaseScreen(Screen[None]):
         self.anchors: dict[int, int] = {}
         self.event_filter = EventFilter()
         self.breaches_only = False
+        self.show_met = False  # deadlines met are information rows, shown on request (m)
+        self.as_of_text = ""
         self.following: tuple[Flag, int] | None = None
         self.search_text = ""
         self.matches: list[int] = []
@@ -146,7 +149,7 @@ class CaseScreen(Screen[None]):
         when a filter is on: the UI thread then rebuilds it from what the filter keeps."""
         if self.event_filter.active:
             return None
-        return RowModel(ids, starts, flags, anchors)
+        return RowModel(ids, starts, [f for f in flags if self.show_met or f.kind != "met"], anchors)
 
     @work(thread=True, exclusive=True, group="index")
     def load_full_index(self) -> None:
@@ -201,6 +204,7 @@ class CaseScreen(Screen[None]):
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
+        self.as_of_text = analysis.as_of_text
         lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day)
         ids, starts = self.ids, self.starts
         model = self._model_in_worker(ids, starts, flags, anchors)
@@ -229,7 +233,8 @@ class CaseScreen(Screen[None]):
         self._update_status()
 
     def _shown_flags(self) -> list[Flag]:
-        return [flag for flag in self.flags if self.event_filter.keeps_flag(flag)]
+        return [flag for flag in self.flags if self.event_filter.keeps_flag(flag)
+                and (self.show_met or flag.kind != "met")]
 
     def _flag_event_ids(self) -> set[int]:
         return {event_id for flag in self._shown_flags() for event_id in flag.events}
@@ -277,6 +282,11 @@ class CaseScreen(Screen[None]):
                 counts[flag.severity] = counts.get(flag.severity, 0) + 1
             summary = " ".join(f"{counts[s]:,}{SYMBOLS[s]}" for s in SYMBOLS)
             parts.append(f"{len(self.flags):,} flags {summary}")
+            if self.as_of_text:
+                parts.append(self.as_of_text)
+            met = sum(1 for flag in self.flags if flag.kind == "met")
+            if met:
+                parts.append(f"{met:,} met {'shown' if self.show_met else 'hidden'} (m)")
         if self.breaches_only:
             parts.append("n/N: breaches only")
         if self.event_filter.active:
@@ -348,6 +358,13 @@ class CaseScreen(Screen[None]):
 
     def action_toggle_breaches(self) -> None:
         self.breaches_only = not self.breaches_only
+        self._update_status()
+
+    def action_toggle_met(self) -> None:
+        """Show or hide the checks met (information rows: compliance as well as failure)."""
+        self.show_met = not self.show_met
+        if self.flags_ready:
+            self._rebuild_model()
         self._update_status()
 
     def _jump_to_event(self, event_id: int) -> None:

@@ -39,6 +39,10 @@ FLAG_KIND_LABEL = {
     "family_not_told": "family not told",
     "precondition": "precondition",
     "coverage": "not recorded",
+    "met": "met",
+    "pending": "not yet due",
+    "condition": "if condition",
+    "late_record": "late record",
 }
 
 
