@@ -74,8 +74,9 @@ def flags_table(analysis: CaseAnalysis, console) -> None:
 
     console.print(Text(clean(f"Flags for {analysis.case.id}, {analysis.as_of_text}"), style="bold"))
     table = Table(show_lines=False, header_style="bold")
-    for name in ("severity", "certainty", "status", "kind", "rule", "span", "message"):
-        table.add_column(name, overflow="fold")
+    for name in ("severity", "certainty", "status", "kind", "rule", "span"):
+        table.add_column(name, overflow="fold", max_width=11)
+    table.add_column("message", overflow="fold", ratio=1)
     for flag in analysis.flags:
         status = STATUS_LABELS.get(flag.status, flag.status.replace("_", " "))
         table.add_row(*(Text(clean(value)) for value in (

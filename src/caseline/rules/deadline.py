@@ -163,7 +163,9 @@ class _Deadline:
         return f"{self.within}: {inner}; {self.extended}: {when(due_range(trigger.dates, self.extended))}"
 
     def _of(self, trigger: EventLike) -> str:
-        return f"the {self.trigger_label} of {when(trigger.dates)}"
+        labels = self.rule.params.get("trigger_labels", {})
+        label = labels.get(trigger.kind, self.trigger_label) if isinstance(labels, dict) else self.trigger_label
+        return f"the {label} of {when(trigger.dates)}"
 
     def _events(self, *events: EventLike) -> list[EventLike]:
         out: list[EventLike] = []
@@ -236,7 +238,7 @@ class _Deadline:
                               due_out.end, events, message, f"{trigger.id}:pending")]
         confirmed = case.absent_confirmed(rule.params.get("required", []), trigger.dates.start, due_out.end,
                                           starting_within=True)
-        until = case.records_until if rule.absence != "fault" else None
+        until = case.records_until if rule.absence != "fault" and not case.complete(rule.params.get("required", [])) else None
         if until is not None and not confirmed and (due_out if extended is None else due_in).end > until:
             return [records_end_flag(rule, case, trigger, due_out.end, self._of(trigger))]
         if extended is not None and as_of <= due_out.start:

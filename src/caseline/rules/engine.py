@@ -136,11 +136,13 @@ def _per_child(events, child_rules, children, as_of, records_from, names, born, 
                records_until) -> list[Flag]:
     """Child-level rules for each child; identical findings merged into one flag."""
     known = set(children)
+    case_kinds = frozenset(e.kind for e in events if e.dates.start <= as_of)
     found: dict[tuple, tuple[Flag, list[str]]] = {}
     for child in children:
         mine = [e for e in events if (getattr(e, "subject", "") or "") not in known or e.subject == child]
         facts = CaseFacts(mine, as_of, records_from, names, child=child, born=born.get(child),
-                          complete_for=complete, presorted=True, records_until=records_until)
+                          complete_for=complete, presorted=True, records_until=records_until,
+                          case_kinds=case_kinds)
         for rule, shape in child_rules:
             for flag in shape(rule, facts):
                 key = (flag.key, flag.severity, flag.certainty, flag.start, flag.end, flag.due, flag.events,

@@ -123,7 +123,7 @@ class _Gaps:
             flags.extend(self._gap(anchor, visit, limits))
             anchor = visit
             limits = self._limits_at(opened, visit, attributes)
-        until = case.records_until if self.rule.absence == "records" else None
+        until = case.records_until if self.rule.absence == "records" and not case.complete(self.required) else None
         if end_event is None and until is not None:
             due = add_duration(anchor.dates.end, limits[0])
             if due >= until:

@@ -83,6 +83,7 @@ class CaseFacts:
         born: DateRange | None = None,
         presorted: bool = False,
         records_until: date | None = None,
+        case_kinds: frozenset[str] | None = None,
     ) -> None:
         self.as_of = as_of
         self.records_from = records_from
@@ -98,6 +99,9 @@ class CaseFacts:
         self.by_kind: dict[str, list[EventLike]] = {}
         #: ``not:<kind>`` events: spans in which the kind is recorded as not having happened.
         self.not_happened: dict[str, list[EventLike]] = {}
+        #: Kinds the whole case records (any child): a kind one child lacks but a sibling has
+        #: is recorded in this chronology, so its absence for that child counts.
+        self.case_kinds = case_kinds
         for event in ordered:  # one pass: long cases hold a million events
             if event.dates.start > as_of:
                 break  # sorted by start: the rest began after as-of too
@@ -127,6 +131,8 @@ class CaseFacts:
     def wholly_absent(self, kinds: Iterable[str]) -> bool:
         """No event of *kinds* at all, and nothing saying the records of them are complete."""
         kinds = list(kinds)
+        if self.case_kinds is not None:
+            return not any(k in self.case_kinds for k in kinds) and not self.complete(kinds)
         return not any(self.by_kind.get(k) for k in kinds) and not self.complete(kinds)
 
     def of(self, kinds: Iterable[str]) -> list[EventLike]:

@@ -98,7 +98,7 @@ def review_chain_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
         stop = closed.dates.start if closed is not None else case.as_of
         what = _ordinal_text(ordinal, label)
         events = [e for e in (anchor,) if not isinstance(e, Marker)]
-        until = case.records_until if rule.absence == "records" else None
+        until = case.records_until if rule.absence == "records" and not case.complete(required) else None
         if until is not None and stop > until and due.end > until \
                 and not case.absent_confirmed(required, due.start, stop):
             if stop > due.start:
