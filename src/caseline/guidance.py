@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 SHAPES = ("interval", "deadline", "review_chain", "worker_change", "precondition", "recording")
@@ -78,7 +78,7 @@ class Rule:
             return " (the figure is a caseline default)"
         return ""
 
-    @property
+    @cached_property  # every flag carries it: worked out once per rule
     def citation_text(self) -> str:
         parts = [str(self.citation.get(k, "")).strip() for k in ("instrument", "provision")]
         text = ", ".join(p for p in parts if p)

@@ -104,7 +104,7 @@ def compute_flags(
     rule_list = list(rules.values()) if isinstance(rules, Mapping) else list(rules)
     names = dict(people or {})
     if children is None:
-        children = sorted({s for e in events if (s := getattr(e, "subject", ""))})
+        children = sorted({e.subject for e in events} - {""})
     children = list(dict.fromkeys(children))
     born = born or {}
     complete = tuple(complete_for)

@@ -102,15 +102,14 @@ class CaseFacts:
         #: Kinds the whole case records (any child): a kind one child lacks but a sibling has
         #: is recorded in this chronology, so its absence for that child counts.
         self.case_kinds = case_kinds
+        by_kind = self.by_kind
         for event in ordered:  # one pass: long cases hold a million events
             if event.dates.start > as_of:
                 break  # sorted by start: the rest began after as-of too
             self.events.append(event)
-            kind = event.kind
-            if kind.startswith(NOT_PREFIX):
-                self.not_happened.setdefault(kind[len(NOT_PREFIX):], []).append(event)
-            else:
-                self.by_kind.setdefault(kind, []).append(event)
+            by_kind.setdefault(event.kind, []).append(event)
+        for kind in [k for k in by_kind if k.startswith(NOT_PREFIX)]:
+            self.not_happened[kind[len(NOT_PREFIX):]] = by_kind.pop(kind)
 
     def absent_confirmed(self, kinds: Iterable[str], start: date, end: date, *,
                          starting_within: bool = False) -> list[EventLike]:

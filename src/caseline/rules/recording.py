@@ -19,7 +19,7 @@ def recording_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
         return []
     flags = []
     for event in case.events:
-        text = getattr(event, "recorded", "")
+        text = event.recorded
         if not text:
             continue
         try:

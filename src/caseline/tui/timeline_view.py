@@ -32,7 +32,7 @@ from caseline.view.rows import EventPages, Row, RowModel
 
 FLAG_KIND_LABEL = {
     "gap": "gap",
-    "deadline": "deadline missed",
+    "deadline": "deadline",
     "review": "review not held",
     "worker_change": "worker change",
     "worker_stability": "worker stability",
