@@ -217,7 +217,7 @@ class _Deadline:
 
     def met(self, trigger: EventLike, response: EventLike, span, limit: str) -> Flag:
         message = (f"{self.label} {span.text()} after {self._of(trigger)} "
-                   f"({when(response.dates)}) - {limit}; {self.rule.status_label}")
+                   f"({when(response.dates)}) — {limit}; {self.rule.status_label}")
         return info_flag(self.rule, "met", trigger.dates.start, response.dates.end,
                          add_duration(trigger.dates.end, self.within), self._events(trigger, response),
                          message, f"{trigger.id}:{response.id}")
@@ -245,7 +245,7 @@ class _Deadline:
             severity, definite, limit, due = "attention", as_of > due_in.end, within, due_in
         else:
             severity, definite, limit, due = "breach", as_of > due_out.end, extended or within, due_out
-        message = (f"{self.label}: {self.due_dates(trigger)} after {self._of(trigger)} - none recorded by "
+        message = (f"{self.label}: {self.due_dates(trigger)} after {self._of(trigger)} — none recorded by "
                    f"{format_day(as_of)}; {self.limits()}")
         if confirmed:
             message += " (recorded as not having happened)"

@@ -141,7 +141,7 @@ class _Gaps:
             due = add_duration(anchor.dates.end, limits[0])
             if due >= case.as_of:
                 message = (f"Next {self.label} due by {format_day(due)} ({limits[0]} after "
-                           f"{'the start of the record' if isinstance(anchor, Marker) else when(anchor.dates)}) - "
+                           f"{'the start of the record' if isinstance(anchor, Marker) else when(anchor.dates)}) — "
                            f"not yet due as of {format_day(case.as_of)}; {limit_text(self.rule, limits[0])}")
                 flags.append(info_flag(self.rule, "pending", anchor.dates.start, due, due, [anchor],
                                        message, f"{anchor.id}:pending"))

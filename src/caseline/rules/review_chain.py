@@ -89,7 +89,7 @@ def review_chain_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
             else:
                 flags.append(info_flag(
                     rule, "met", anchor.dates.start, review.dates.end, due, events,
-                    f"{what} held {span.text()} after {_since(anchor, status)} ({when(review.dates)}) - "
+                    f"{what} held {span.text()} after {_since(anchor, status)} ({when(review.dates)}) — "
                     f"within {limit}; {rule.status_label}", f"{anchor.id}:{review.id}"))
             anchor = review
             ordinal += 1
@@ -122,7 +122,7 @@ def review_chain_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
         elif closed is None:
             flags.append(info_flag(
                 rule, "pending", anchor.dates.start, due.end, due.end, events,
-                f"{what} due by {when(due)} ({limit} after {_since(anchor, status)}) - not yet due as of "
+                f"{what} due by {when(due)} ({limit} after {_since(anchor, status)}) — not yet due as of "
                 f"{format_day(case.as_of)}; {limit_words.format(limit)}", f"{anchor.id}:pending"))
     return flags
 
