@@ -373,7 +373,7 @@ def guidance_command(fmt: str, db: str | None) -> None:
     for rule in rules:
         table.add_row(
             Text(clean(f"{rule.id}\n{rule.title}", one_line=False)),
-            Text(clean(rule.shape)),
+            Text(clean(f"{rule.shape}\nper {rule.scope}\nabsent: {rule.absence}", one_line=False)),
             Text(clean(f"{rule.status_label}\n({rule.confidence} confidence)", one_line=False)),
             Text(clean(_timescale(rule), one_line=False)),
             Text(clean(rule.citation_text)),
