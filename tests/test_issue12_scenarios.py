@@ -374,3 +374,17 @@ def test_a_definite_breach_holds_on_every_exact_reading(events, data):
     exact = [ev(e.kind, data.draw(st.dates(min_value=e.dates.start, max_value=e.dates.end)).isoformat(),
                 actor=e.actor, id=e.id, subject=e.subject) for e in events]
     assert definite <= breached(compute_flags(exact, library, as_of=as_of, children=["X", "Y"]), False)
+
+
+def test_core_group_and_review_conference_from_the_icpc_when_no_plan_start_is_recorded():
+    # ICPC Mon 2 Oct 2023: first core group due Mon 16 Oct; first review conference by 2 Jan 2024.
+    events = [ev("icpc", "2023-10-02"), ev("core_group", "2023-10-17"), ev("rcpc", "2024-01-03")]
+    flags = breaches(run(["first_core_group", "cp_review_conferences"], events, as_of=date(2024, 1, 10)))
+    assert sorted((f.rule, f.due) for f in flags) == [("cp_review_conferences", date(2024, 1, 2)),
+                                                      ("first_core_group", date(2023, 10, 16))]
+
+
+def test_late_recording_reads_a_date_time():
+    (late,) = run(["late_recording"], [ev("lac_visit", "2023-10-02", recorded="2023-10-20T09:30:00")],
+                  as_of=date(2023, 11, 1))
+    assert late.due == date(2023, 10, 9)

@@ -44,6 +44,9 @@ def deadline_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     if within is None:
         return []
     triggers = case.of(p.get("trigger", []))
+    if not triggers and p.get("trigger_fallback"):
+        # e.g. the ICPC when no child protection plan start is recorded
+        triggers = case.of(p["trigger_fallback"])
     if not triggers:
         return []
     required = list(p.get("required", []))

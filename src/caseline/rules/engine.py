@@ -39,7 +39,7 @@ SHAPE_RULES = {
 }
 
 _KIND_PARAMS = ("open", "close", "required", "trigger", "target", "worker", "informed", "when_open",
-                "decision", "condition", "omitted_if_after")
+                "decision", "condition", "omitted_if_after", "trigger_fallback", "open_fallback")
 
 
 def required_kinds(rules: Iterable[Rule]) -> set[str]:

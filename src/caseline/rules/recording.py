@@ -23,7 +23,7 @@ def recording_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
         if not text:
             continue
         try:
-            recorded = parse_range(text).start
+            recorded = parse_range(text[:10] if len(text) > 10 else text).start  # a date-time: its day
         except DateError:
             continue
         due = add_duration(event.dates.end, within)

@@ -40,6 +40,9 @@ def review_chain_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     if first is None or then is None:
         return []
     periods = open_periods(case, p.get("open", []), p.get("close", []), restart=False)
+    if not periods and p.get("open_fallback"):
+        # e.g. counted from the ICPC when the plan's start is not recorded
+        periods = open_periods(case, p["open_fallback"], p.get("close", []), restart=False)
     if not periods:
         return []
     required = list(p.get("required", []))
