@@ -198,13 +198,14 @@ class _Deadline:
                 every = "on every reading" if definite_out else "on some readings"
                 return [make_flag(rule, Finding(
                     "deadline", "breach", definite_out, start, end, due_out, events,
-                    f"{base}: past {extended} (due by {format_day(due_out)}) {every}; {self.limits()}",
+                    f"{base}: past {extended} (due by {format_day(due_out)}) {every} "
+                    f"[{self.due_dates(trigger)}]; {self.limits()}",
                     tag + ":extended"))]
             if possible_in:
                 finding = Finding(
                     "deadline", "attention", definite_in, start, end, due_in, events,
-                    f"{base}: past {within} (due by {format_day(due_in)}) but within {extended}; "
-                    f"{self.limits()}", tag)
+                    f"{base}: past {within} (due by {format_day(due_in)}) but within {extended} "
+                    f"[{self.due_dates(trigger)}]; {self.limits()}", tag)
                 if definite_in or plausible(trigger, response, within):
                     return [make_flag(rule, finding)]
                 return [make_flag(rule, demoted(finding, _likely(span)))]

@@ -51,7 +51,10 @@ def review_chain_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     status = str(p.get("status_label", "the status"))
     if not reviews and case.wholly_absent(required):
         opened = periods[0].opened
-        if case.as_of > add_duration(opened.dates.end, first):
+        due = add_duration(opened.dates.end, first)
+        if case.records_until is not None and due > case.records_until and case.as_of > due:
+            return [records_end_flag(rule, case, opened, due, _since(opened, status))]
+        if case.as_of > due:
             return [coverage_flag(rule, case, opened, f"{status} began")]
         return []
     flags: list[Flag] = []
