@@ -547,3 +547,26 @@ async def test_the_picker_and_the_case_screen_share_one_computation(tmp_path, mo
         assert app.screen.flags_ready and app.screen.flags
         assert len(calls) == 5  # the case screen reused the picker's analysis
     clear_cache()
+
+
+async def test_met_checks_are_hidden_until_m_and_the_status_names_the_as_of(leics_db):
+    from caseline.model import Flag
+
+    met = Flag("icpc_timescale:met:20", "met", "icpc_timescale", "info", "definite", date(2022, 2, 1),
+               date(2022, 2, 24), date(2022, 3, 3), (),
+               "ICPC 10 working days after the strategy discussion — within 15 working days")
+    app = make_app(leics_db, flag_provider=lambda conn, case_id: [GAP, met])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert "as of 6 Sep 2022" in screen.status_text
+        assert "1 met hidden (m)" in screen.status_text
+        shown = [row.flag for row in (screen.model.row(i) for i in range(len(screen.model))) if row.is_flag]
+        assert met not in shown and GAP in shown
+        await pilot.press("m")
+        await settle(pilot)
+        shown = [row.flag for row in (screen.model.row(i) for i in range(len(screen.model))) if row.is_flag]
+        assert met in shown and "1 met shown (m)" in screen.status_text
+        await pilot.press("m")
+        await settle(pilot)
+        assert met not in [row.flag for row in (screen.model.row(i) for i in range(len(screen.model))) if row.is_flag]
