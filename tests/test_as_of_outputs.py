@@ -100,3 +100,31 @@ def test_check_warns_about_child_level_events_with_no_subject(tmp_path):
     assert result.exit_code == 0
     assert "careless-tom-and-nikki" in result.output and "name no subject" in result.output
     assert "kent-21-001-933': " not in result.output  # one child: nothing to say
+
+
+def test_an_older_databases_guidance_copy_is_brought_to_the_current_library(tmp_path):
+    import json as _json
+
+    from caseline.guidance import library_for
+
+    path = tmp_path / "old.db"
+    build_sample_database(path)
+    raw = sqlite3.connect(path)
+    old_icpc = {"label": "ICPC", "trigger": ["strategy_discussion"], "required": ["icpc"],
+                "within": "15 working_days", "anchor": "last", "optional": True}
+    raw.execute("UPDATE guidance SET params = ?, status = 'statutory_guidance' WHERE id = 'icpc_timescale'",
+                (_json.dumps(old_icpc),))
+    raw.execute("INSERT INTO guidance (id, title, shape, status, confidence, summary, citation, params) VALUES "
+                "('care_plan_change_iro', 'old', 'precondition', 'ombudsman_expectation', 'high', '', '{}', ?)",
+                (_json.dumps({"target": ["care_plan_change"], "required": ["iro_consultation"], "window": "3 months"}),))
+    raw.execute("UPDATE guidance SET params = json_set(params, '$.every', '5 weeks') WHERE id = 'cin_visits'")
+    raw.execute("PRAGMA user_version = 2")
+    raw.commit()
+    raw.close()
+    conn = open_database(path)
+    rules = library_for(conn)
+    conn.close()
+    assert rules["icpc_timescale"].params["anchor"] == "enquiry"
+    assert "care_plan_change_iro" not in rules
+    # A copy made by this caseline (its params have absence) is kept as it is, edits and all.
+    assert rules["cin_visits"].params["every"] == "5 weeks"

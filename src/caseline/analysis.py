@@ -78,7 +78,7 @@ AS_OF_SOURCES = {
     "given": "as asked",
     "case": "the case's as-of date",
     "today": "today: a live case",
-    "chronology": "the last event: an illustrative case with no as-of date",
+    "chronology": "its last event: an illustrative case",
 }
 
 

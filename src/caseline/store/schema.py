@@ -184,11 +184,34 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     )
 
 
+#: Rules an older library shipped that are now part of others (judged once per change).
+RETIRED_RULES = ("care_plan_change_review", "care_plan_change_iro")
+
+
 def _migration_case_as_of_and_complete_for(conn: sqlite3.Connection) -> None:
     """``cases.as_of``: the date a case is judged at by default (e.g. the decision date).
     ``cases.complete_for``: event kinds (comma-separated) whose records the case declares
-    complete, so that an absent one did not happen rather than went unrecorded."""
+    complete, so that an absent one did not happen rather than went unrecorded.
+
+    The ``guidance`` copy made by an older caseline (its rules have no ``absence``) is brought
+    to the library as shipped now; a council's own figures live in ``policy`` and are kept."""
     _add_missing_columns(conn, "cases")
+    if "guidance" not in existing_tables(conn):
+        return
+    from caseline.guidance import load_library
+
+    marks = ",".join("?" * len(RETIRED_RULES))
+    conn.execute(f"DELETE FROM guidance WHERE id IN ({marks})", RETIRED_RULES)
+    for rule in load_library():
+        row = conn.execute("SELECT params FROM guidance WHERE id = ?", (rule.id,)).fetchone()
+        if row is not None and '"absence"' in str(row[0] or ""):
+            continue
+        conn.execute(
+            "INSERT OR REPLACE INTO guidance (id, title, shape, status, confidence, summary, citation, params) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (rule.id, rule.title, rule.shape, rule.status, rule.confidence, rule.summary,
+             json.dumps(rule.citation), json.dumps(rule.params)),
+        )
 
 
 #: Ordered steps; step N brings a file from version N-1 to N.
