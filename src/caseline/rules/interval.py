@@ -127,10 +127,8 @@ class _Gaps:
         if end_event is None and until is not None:
             due = add_duration(anchor.dates.end, limits[0])
             if due >= until:
-                if not isinstance(anchor, Marker) or True:
-                    flags.append(records_end_flag(self.rule, case, anchor, due,
-                                                  "the start of the record" if isinstance(anchor, Marker)
-                                                  else when(anchor.dates)))
+                since = "the start of the record" if isinstance(anchor, Marker) else when(anchor.dates)
+                flags.append(records_end_flag(self.rule, case, anchor, due, since))
                 return flags
             closing = Marker(until, "as_of")
         else:

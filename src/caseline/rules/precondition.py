@@ -47,8 +47,7 @@ def precondition_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     periods = status_periods(case, when_open) if when_open else []
     absent = rule.absence == "records" and case.wholly_absent(required_kinds)
     changes = [t for t in targets if t.kind not in decision_kinds]
-    decisions = [t for t in targets if t.kind in decision_kinds] or \
-        ([d for d in case.of(decision_kinds)] if decision_kinds else [])
+    decisions = [t for t in targets if t.kind in decision_kinds] or (case.of(decision_kinds) if decision_kinds else [])
     # Each change takes the latest decision within the window before it; that decision is
     # then judged with the change, not on its own.
     chains = []
@@ -80,8 +79,7 @@ def precondition_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
                   and (r.dates.start >= lo_surely or decision is not None) and r is not change]
         maybe = [r for r in required if r.dates.end >= lo_maybe and r.dates.start <= hi and r is not change]
         what = _what(p, decision, change)
-        events = [e for e in (decision, change) if e is not None and (e is not change or True)]
-        events = list(dict.fromkeys(events))
+        events = list(dict.fromkeys(e for e in (decision, change) if e is not None))
         if surely:
             flags.append(info_flag(
                 rule, "met", (decision or change).dates.start, change.dates.end, None, [*events, surely[0]],
