@@ -388,3 +388,12 @@ def test_late_recording_reads_a_date_time():
     (late,) = run(["late_recording"], [ev("lac_visit", "2023-10-02", recorded="2023-10-20T09:30:00")],
                   as_of=date(2023, 11, 1))
     assert late.due == date(2023, 10, 9)
+
+
+def test_no_visit_recorded_as_not_happening_is_a_gap_not_a_records_question():
+    events = [ev("cin_plan_start", "2021-09-01"), ev("not:cin_visit", "2021-09-01", "2021-12-01")]
+    (gap,) = raised(run(["cin_visits"], events, as_of=date(2021, 12, 1)))
+    assert (gap.kind, gap.severity, gap.certainty, gap.due) == ("gap", "breach", "definite", date(2021, 10, 13))
+    reviews = [ev("lac_start", "2021-09-01"), ev("not:lac_review", "2021-09-01", "2021-12-01")]
+    (missed,) = raised(run(["lac_reviews"], reviews, as_of=date(2021, 12, 1)))
+    assert (missed.kind, missed.certainty, missed.due) == ("review", "definite", date(2021, 9, 29))

@@ -73,7 +73,7 @@ def interval_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     visits = case.of(required)
     label = str(p.get("label", rule.title))
     status = str(p.get("status_label", "the status"))
-    if not visits and case.wholly_absent(required):
+    if not visits and case.wholly_absent(required) and not any(case.not_happened.get(k) for k in required):
         first = periods[0].opened
         due = add_duration(max(first.dates.end, case.records_from or first.dates.end), first_within or every)
         if case.as_of > due:

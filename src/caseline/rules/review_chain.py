@@ -49,7 +49,7 @@ def review_chain_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     reviews = case.of(required)
     label = str(p.get("label", rule.title))
     status = str(p.get("status_label", "the status"))
-    if not reviews and case.wholly_absent(required):
+    if not reviews and case.wholly_absent(required) and not any(case.not_happened.get(k) for k in required):
         opened = periods[0].opened
         due = add_duration(opened.dates.end, first)
         if case.records_until is not None and due > case.records_until and case.as_of > due:
