@@ -397,3 +397,9 @@ def test_no_visit_recorded_as_not_happening_is_a_gap_not_a_records_question():
     reviews = [ev("lac_start", "2021-09-01"), ev("not:lac_review", "2021-09-01", "2021-12-01")]
     (missed,) = raised(run(["lac_reviews"], reviews, as_of=date(2021, 12, 1)))
     assert (missed.kind, missed.certainty, missed.due) == ("review", "definite", date(2021, 9, 29))
+
+
+def test_a_visit_not_yet_due_at_as_of_is_pending_even_after_the_chronology_ends():
+    events = [ev("cin_plan_start", "2021-05-03"), ev("cin_visit", "2021-05-24")]
+    (pending,) = run(["cin_visits"], events, as_of=date(2021, 6, 1), records_until=date(2021, 5, 24))
+    assert (pending.kind, pending.severity, pending.due) == ("pending", "info", date(2021, 7, 5))

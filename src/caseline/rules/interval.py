@@ -124,8 +124,8 @@ class _Gaps:
             anchor = visit
             limits = self._limits_at(opened, visit, attributes)
         until = case.records_until if self.rule.absence == "records" and not case.complete(self.required) else None
-        if end_event is None and until is not None:
-            due = add_duration(anchor.dates.end, limits[0])
+        due = add_duration(anchor.dates.end, limits[0])
+        if end_event is None and until is not None and due < case.as_of:
             if due >= until:
                 since = "the start of the record" if isinstance(anchor, Marker) else when(anchor.dates)
                 flags.append(records_end_flag(self.rule, case, anchor, due, since))
