@@ -126,7 +126,7 @@ def test_flags_json_and_unknown_case(tmp_path):
     assert {"key", "kind", "rule", "severity", "certainty", "start", "end", "due", "events", "message",
             "status", "status_label", "citation", "subject"} <= set(flags[0])
     cin = [f for f in flags if f["rule"] == "cin_visits" and f["severity"] == "breach"]
-    assert cin[0]["status"] == "caseline_default" and "Leicestershire" in cin[0]["citation"]
+    assert cin[0]["status"] == "caseline_default" and "caseline default" in cin[0]["citation"]
     assert cin[0]["subject"] == "F,G"
     later = json.loads(run("flags", path, "--case", "leicestershire-21-018-990", "--format", "json",
                            "--as-of", "2022-01-01").output)

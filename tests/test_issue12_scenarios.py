@@ -223,6 +223,7 @@ def test_status_labels_are_honest():
     assert LIBRARY["placement_end_notice"].status == "statutory"
     assert LIBRARY["worker_stability"].status == "national_measure"
     assert "Leicestershire" not in LIBRARY["cp_visits"].citation_text
+    assert "Leicestershire" not in LIBRARY["cin_visits"].citation_text  # never quoted as another council's rule
     assert "28(3A)" not in LIBRARY["lac_visits"].citation_text
 
 
