@@ -404,3 +404,9 @@ def test_a_visit_not_yet_due_at_as_of_is_pending_even_after_the_chronology_ends(
     events = [ev("cin_plan_start", "2021-05-03"), ev("cin_visit", "2021-05-24")]
     (pending,) = run(["cin_visits"], events, as_of=date(2021, 6, 1), records_until=date(2021, 5, 24))
     assert (pending.kind, pending.severity, pending.due) == ("pending", "info", date(2021, 7, 5))
+
+
+def test_looked_after_visits_count_from_becoming_looked_after_when_no_placement_is_recorded():
+    events = [ev("lac_start", "2023-10-02"), ev("lac_visit", "2023-10-12")]
+    (late,) = breaches(run(["lac_visits"], events, as_of=date(2023, 10, 20)))
+    assert (late.due, late.certainty) == (date(2023, 10, 9), "definite")

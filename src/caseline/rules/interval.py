@@ -59,6 +59,9 @@ def interval_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     phases = [_Phase(x) for x in p.get("every_after", [])]
     restart = any(k == "placement_start" for k in p.get("open", []))
     periods = open_periods(case, p.get("open", []), p.get("close", []), restart=restart)
+    if not periods and p.get("open_fallback"):
+        # e.g. becoming looked after, when no placement is recorded
+        periods = open_periods(case, p["open_fallback"], p.get("close", []), restart=restart)
     if not periods:
         return []
     flags: list[Flag] = []
