@@ -128,3 +128,16 @@ def test_an_older_databases_guidance_copy_is_brought_to_the_current_library(tmp_
     assert "care_plan_change_iro" not in rules
     # A copy made by this caseline (its params have absence) is kept as it is, edits and all.
     assert rules["cin_visits"].params["every"] == "5 weeks"
+
+
+def test_not_kinds_import_and_check_as_known(tmp_path):
+    path = tmp_path / "n.db"
+    source = write(tmp_path / "e.csv", "case_id,date_start,kind,summary\nnk,2021-01-04,cin_plan_start,plan\n"
+                                       "nk,2021-02-01,not:cin_visit,no visit\nnk,2021-02-02,not:tea,x\n")
+    assert run("init", path).exit_code == 0
+    imported = run("import", path, source, "--create-cases")
+    assert imported.exit_code == 0
+    assert "not:cin_visit" not in (imported.output + (imported.stderr or ""))
+    assert "not:tea" in (imported.output + (imported.stderr or ""))
+    checked = run("check", path)
+    assert "'not:tea'" in checked.output and "'not:cin_visit'" not in checked.output

@@ -19,7 +19,7 @@ from caseline.importing.csv_reader import IMPORT_COLUMNS, CsvFile
 from caseline.importing.json_reader import case_mapping, read_json_case
 from caseline.importing.problems import MAX_PROBLEMS, ImportFailed, Problems
 from caseline.importing.validate import as_text, check_case_fields, check_event_fields, check_person_fields
-from caseline.kinds import KNOWN_KINDS, REQUIRED_EVENT_COLUMNS
+from caseline.kinds import REQUIRED_EVENT_COLUMNS, is_known_kind
 from caseline.store import Transaction
 from caseline.store import writes
 
@@ -285,7 +285,7 @@ class _Import:
         hand_over()
         self._second_look(path, bulk, lines)
         for kind, count in bulk.kinds():
-            if kind and kind not in KNOWN_KINDS:
+            if kind and not is_known_kind(kind):
                 self.result.unknown_kinds[kind] = self.result.unknown_kinds.get(kind, 0) + count
         self.result.events += bulk.count
 
