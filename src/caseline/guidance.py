@@ -33,7 +33,8 @@ LEGACY_STATUSES = {"local_policy": "caseline_default"}
 MEASURED_SHAPES = ("interval", "deadline", "review_chain", "precondition")
 POSSIBLE_NOTE = (
     "Where imprecise dates make a breach only possible, it is shown as a breach when the likeliest "
-    "reading (the middle of each date range) reaches 90% of the limit, and as information otherwise."
+    "reading (the middle of each date range) breaks the limit, and as information when that reading "
+    "keeps to it."
 )
 #: Absence modes (see DESIGN "Records versus reality") and scopes.
 ABSENCES = ("fault", "records", "conditional")

@@ -15,8 +15,8 @@ Conventions:
 * ``records_from``: the chronology is complete only from that day; gaps that end before it are
   not flagged and the clock for one that spans it starts there.
 * A *possible* breach (only some readings of imprecise dates breach) stays a breach only when
-  its likeliest reading (the middle of each range) reaches :data:`PLAUSIBLE_SHARE` of the
-  limit; otherwise it is shown as information.
+  its likeliest reading (the middle of each range) goes past :data:`PLAUSIBLE_SHARE` of the
+  limit (all of it: the likeliest reading must break the limit); otherwise it is information.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from caseline.kinds import NOT_PREFIX, STATUS_PAIRS
 from caseline.model import Flag
 
 #: A possible breach whose likeliest reading is under this share of the limit is information.
-PLAUSIBLE_SHARE = 0.9
+PLAUSIBLE_SHARE = 1.0
 
 
 class EventLike(Protocol):
@@ -188,8 +188,8 @@ def _middle(r: DateRange) -> date:
 
 
 def plausible(earlier: EventLike, later: EventLike, limit: Duration) -> bool:
-    """Whether the likeliest reading (the middle of each range) reaches
-    :data:`PLAUSIBLE_SHARE` of *limit*: below that, a possible breach is information."""
+    """Whether the likeliest reading (the middle of each range) goes past
+    :data:`PLAUSIBLE_SHARE` of *limit*: if not, a possible breach is information."""
     first = _middle(earlier.dates)
     if is_anchored(earlier, later):
         last = first + timedelta(days=later.offset_days or 0)
