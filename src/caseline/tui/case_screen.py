@@ -205,7 +205,8 @@ class CaseScreen(Screen[None]):
                 return
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
         self.as_of_text = analysis.as_of_text
-        lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day)
+        # Checks met are information kept off the lanes (the timeline shows them on request).
+        lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day, last_day)
         ids, starts = self.ids, self.starts
         model = self._model_in_worker(ids, starts, flags, anchors)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
