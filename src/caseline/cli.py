@@ -444,6 +444,15 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
     echo(f"{rule_id}.{param} = {json.dumps(value)} ({council or 'all councils'})")
 
 
+def _add_investigator_commands() -> None:
+    from caseline.cli_notes import notes_group
+
+    cli.add_command(notes_group)
+
+
+_add_investigator_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="caseline")
