@@ -445,9 +445,10 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
 
 
 def _add_investigator_commands() -> None:
-    from caseline.cli_notes import notes_group
+    from caseline.cli_notes import export_command, notes_group
 
     cli.add_command(notes_group)
+    cli.add_command(export_command)
 
 
 _add_investigator_commands()

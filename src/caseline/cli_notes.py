@@ -263,3 +263,53 @@ def notes_star(db: str, case_id: str, event_id: int | None, flag_key: str | None
     what = f"event {event_id}" if event_id is not None else f"flag {flag_key}"
     state = "unstarred" if off else "starred"
     echo(f"{db}: {what} {state}" + ("" if changed else " (it already was)"))
+
+
+@click.command("export")
+@DB_ARG
+@click.option("--case", "case_id", required=True, help="The case to export.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx", "csv"]), required=True,
+              help="md (Markdown), html (one self-contained file), docx (Word) or csv (spreadsheets).")
+@click.option("-o", "--output", help="The file to write (default: CASE-chronology.EXT in this folder; - for standard output).")
+@click.option("--as-of", help="Only what was known by this date (2021-09-15, 2021-09, 15 Sep 2021).")
+@click.option("--no-flags", is_flag=True, help="Leave the flags out.")
+@click.option("--no-notes", is_flag=True, help="Leave the notes and findings out.")
+@click.option("--starred", is_flag=True, help="Only starred events and flags (and the events starred flags rest on).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def export_command(db: str, case_id: str, fmt: str, output: str | None, as_of: str | None, no_flags: bool,
+                   no_notes: bool, starred: bool, force: bool) -> None:
+    """Write a case's chronology for a report, in the Ombudsman's manner.
+
+    Numbered paragraphs in date order with dates as the source wrote them; each flag with its
+    arithmetic, status and citation beside the events it concerns; findings and notes under
+    their own heading; the as-of date and a summary of flags at the top. The file is created
+    readable by you only, and an existing file is replaced only with --force.
+    """
+    from caseline.cli import _parse_as_of, _reading, _require_case, echo, fail
+    from caseline.dates import DateError
+    from caseline.export.chronology import ExportOptions
+    from caseline.export.chronology import build_chronology
+    from caseline.export.write import ExportError, default_export_name, export_case, render_chronology
+
+    when = _parse_as_of(as_of)
+    options = ExportOptions(as_of=when, flags=not no_flags, notes=not no_notes, starred_only=starred)
+    path = output or default_export_name(case_id, fmt)
+    conn = _reading(db)
+    try:
+        _require_case(conn, case_id)
+        try:
+            if path == "-":
+                if fmt == "docx" and sys.stdout.isatty():
+                    fail("a Word file cannot be shown on the terminal; give -o FILE.docx")
+                data = render_chronology(build_chronology(conn, case_id, options), fmt)
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+                return
+            result = export_case(conn, case_id, fmt, path, options=options, force=force, db_path=db)
+        except ExportError as exc:
+            fail(str(exc))
+        except DateError as exc:
+            fail(f"case {case_id!r}: {exc}")
+    finally:
+        conn.close()
+    echo(f"wrote {result.describe()}")
