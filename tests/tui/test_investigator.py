@@ -56,7 +56,9 @@ async def test_a_finding_on_the_gap_is_saved_shown_marked_and_in_the_lanes(leics
         assert "Eleven weeks without a visit: fault" in screen.panel.plain
         assert "[finding]" in screen.panel.plain
         assert "✎ No CIN visit" in screen.timeline.plain_line(screen.timeline.cursor_row)
-        assert [lane.name for lane in screen.lanes.lanes.lanes][-1] == "Notes"
+        notes_lane = screen.lanes.lanes.lanes[-1]
+        assert notes_lane.name == "Notes" and list(notes_lane.ticks) == [GAP.start.toordinal()]
+        assert "Notes" in app.screen.lanes.render().plain
         assert "Note saved (finding)" in messages(app)
 
 

@@ -131,20 +131,23 @@ class Investigator:
 
     def lanes_with_notes(self, lanes: Lanes) -> Lanes:
         """*lanes* with a "Notes" lane marking the days that carry notes or stars."""
-        days: list[tuple[int, str]] = []
+        days: list[int] = []
         anchors = self.screen.anchors
         flag_days = {f.key: f.start.toordinal() for f in self.screen.flags}
         for event_id in set(self.placed.by_event) | self.star_events:
             day = anchors.get(event_id) or self._event_day(event_id)
             if day is not None:
-                days.append((day, "note"))
+                days.append(day)
         for key in set(self.placed.by_flag) | self.star_flags:
             if key in flag_days:
-                days.append((flag_days[key], "note"))
+                days.append(flag_days[key])
         if not days:
             return lanes
+        from array import array
+
         kept = [lane for lane in lanes.lanes if lane.name != "Notes"]
-        return replace(lanes, lanes=[*kept, Lane("Notes", "marks", marks=sorted(days))])
+        # Ticks (drawn like visits) at each day that carries a note or a star.
+        return replace(lanes, lanes=[*kept, Lane("Notes", "ticks", ticks=array("l", sorted(days)))])
 
     def _event_day(self, event_id: int) -> int | None:
         from caseline.store.timeline import anchor_dates
