@@ -166,6 +166,9 @@ def test_docx_has_real_headings_numbered_paragraphs_and_a_flags_table(sample, tm
     assert any(GAP_SENTENCE in row.cells[2].text and CIN_CITATION in row.cells[4].text for row in table.rows)
     assert any("The 11-week gap is fault" in t for t in texts)
     assert document.core_properties.author == "caseline"
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)  # A4
+    assert round(table.columns[2].width.cm, 1) == 6.0  # the sentence gets the widest column
 
 
 def test_csv_rows_are_formula_safe(sample, tmp_path):

@@ -44,10 +44,14 @@ def _flag_paragraph(document, entry: FlagEntry) -> None:
 def chronology_docx(doc: Chronology) -> bytes:
     """The whole document as the bytes of a ``.docx`` file."""
     import docx
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     case = doc.case
     document = docx.Document()
+    for section in document.sections:  # A4 with 2 cm margins (the template is US Letter)
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.0)
+        section.top_margin = section.bottom_margin = Cm(2.0)
     props = document.core_properties
     props.title = clean(doc.title)
     props.author = "caseline"
@@ -85,7 +89,8 @@ def chronology_docx(doc: Chronology) -> bytes:
         if e.source:
             para.add_run(f" ({clean(e.source)})").italic = True
         if p.note_numbers:
-            para.add_run(" — see note " + ", ".join(f"N{n}" for n in p.note_numbers))
+            label = "note" if len(p.note_numbers) == 1 else "notes"
+            para.add_run(f" — see {label} " + ", ".join(f"N{n}" for n in p.note_numbers))
         for entry in p.flags:
             _flag_paragraph(document, entry)
     if doc.options.notes:
@@ -103,18 +108,27 @@ def chronology_docx(doc: Chronology) -> bytes:
     if doc.options.flags and doc.flags:
         document.add_heading("Flags", level=1)
         headers = ("", "Severity", "What the records show", "Rule and status", "Citation", "Paragraphs")
+        widths = [Cm(w) for w in (1.0, 2.0, 6.0, 2.8, 3.9, 1.3)]  # 17 cm: the text width
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, headers):
-            cell.text = ""
-            cell.paragraphs[0].add_run(text).bold = True
+        table.autofit = False
+        for column, width in zip(table.columns, widths):
+            column.width = width  # the grid LibreOffice lays out from; cells carry it for Word
+
+        def fill(cells, values, bold: bool = False) -> None:
+            for cell, value, width in zip(cells, values, widths):
+                cell.width = width
+                cell.text = ""
+                run = cell.paragraphs[0].add_run(clean(value))
+                run.bold = bold
+                run.font.size = Pt(8.5)
+
+        fill(table.rows[0].cells, headers, bold=True)
         for entry in doc.flags:
-            cells = table.add_row().cells
-            values = (f"F{entry.number}" + (" ★" if entry.starred else ""), entry.severity_text, entry.flag.message,
-                      f"{entry.rule_title} ({entry.status})", entry.citation,
-                      ", ".join(str(n) for n in entry.paragraphs) or "—")
-            for cell, value in zip(cells, values):
-                cell.text = clean(value)
+            fill(table.add_row().cells, (
+                f"F{entry.number}" + (" ★" if entry.starred else ""), entry.severity_text, entry.flag.message,
+                f"{entry.rule_title} ({entry.status})", entry.citation,
+                ", ".join(str(n) for n in entry.paragraphs) or "—"))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

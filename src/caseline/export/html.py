@@ -167,7 +167,7 @@ def chronology_html(doc: Chronology) -> str:
         if e.source:
             body += f' <span class="source">({_t(e.source)})</span>'
         if p.note_numbers:
-            body += " — see note " + ", ".join(f"N{n}" for n in p.note_numbers)
+            body += (" — see note " if len(p.note_numbers) == 1 else " — see notes ") + ", ".join(f"N{n}" for n in p.note_numbers)
         flags = "".join(_flag_html(entry) for entry in p.flags)
         out.append(f'<li id="p{p.number}" value="{p.number}">{body}{flags}</li>')
     out.append("</ol>")

@@ -67,7 +67,7 @@ def chronology_markdown(doc: Chronology) -> str:
         if e.source:
             text += f" *({md_escape(e.source)})*"
         if p.note_numbers:
-            text += " — see note " + ", ".join(f"N{n}" for n in p.note_numbers)
+            text += (" — see note " if len(p.note_numbers) == 1 else " — see notes ") + ", ".join(f"N{n}" for n in p.note_numbers)
         out += [text, ""]
         for entry in p.flags:
             out += _flag_lines(entry, "   ") + [""]
