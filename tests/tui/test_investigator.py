@@ -243,3 +243,24 @@ async def test_read_only_review_says_why_writing_is_disabled(leics_db):
         for what in ("Adding a note", "Starring", "Editing a note", "Restoring a note"):
             assert any(m.startswith(f"{what} is disabled: this is a read-only review") for m in said), what
         assert notes_in(leics_db) == []
+
+
+async def test_a_case_can_open_on_its_overview(leics_db):
+    app = make_app(leics_db, overview_first=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "OverviewScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CaseScreen"
+
+
+async def test_the_palette_finds_note_export_copy_and_star(leics_db):
+    from caseline.tui.commands import palette_commands
+
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {title for title, _, _ in palette_commands(app.screen)}
+        assert {"Note", "Case note", "Edit note", "Restore note", "Star", "Starred only", "Notes filter", "Overview",
+                "Copy", "Export"} <= titles

@@ -219,7 +219,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                      prepared: tuple[RowModel | None, object]) -> None:
         self.flags, self.rules, self.anchors = flags, rules, anchors
         self.flags_ready = True
-        self.investigator.reload(flags)
+        self.investigator_flags_ready(flags)
         self.lanes.set_lanes(self.investigator.lanes_with_notes(lanes))
         if self.event_filter.severities or self.investigator.filter_active:
             self._reload_events()

@@ -264,6 +264,13 @@ class InvestigatorActions:
         self._update_status()
         self._update_panel()
 
+    def investigator_flags_ready(self, flags: list[Flag]) -> None:
+        """Flags arrived: place the notes on them; the first time, show the overview if asked."""
+        self.investigator.reload(flags)
+        if getattr(self.app, "overview_first", False) and not getattr(self, "_overview_shown", False):
+            self._overview_shown = True
+            self.call_after_refresh(self.action_overview)
+
     def _selected_row(self) -> Row | None:
         if not len(self.model):
             return None
