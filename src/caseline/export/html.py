@@ -42,6 +42,8 @@ aside.flag .rule { font-size: .95em; }
 aside.flag .citation { font-style: italic; }
 table.flags { border-collapse: collapse; width: 100%; font-size: .9em; }
 table.flags th, table.flags td { border: 1px solid #999; padding: .25em .4em; vertical-align: top; text-align: left; }
+table.flags td:nth-child(3) { width: 38%; }
+table.flags thead { display: table-header-group; }
 figure.lanes { margin: 1em 0; }
 figure.lanes svg { width: 100%; height: auto; }
 .notes li { margin: .3em 0; }
@@ -50,9 +52,9 @@ figure.lanes svg { width: 100%; height: auto; }
   body { max-width: none; margin: 0; font-size: 10pt; }
   h2 { break-after: avoid; }
   aside.flag, figure.lanes, table.flags tr { break-inside: avoid; }
-  aside.flag { background: none; }
+  aside.flag { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
-  @page { margin: 18mm 16mm; }
+  @page { size: A4; margin: 18mm 16mm; }
 }
 """
 
