@@ -263,3 +263,48 @@ def test_author_comes_from_the_environment(monkeypatch):
     assert default_author() == "Ms Investigator"
     monkeypatch.delenv("CASELINE_AUTHOR")
     assert default_author() == (os.environ.get("USER") or default_author())
+
+
+def test_a_note_on_a_flag_that_is_not_raised_is_kept_with_a_warning(sample_db):
+    result = CliRunner().invoke(cli, ["notes", "add", str(sample_db), "--case", LEICS, "--flag", "cin_visits:gap:typo",
+                                      "about a flag"])
+    assert result.exit_code == 0, result.output
+    assert "raises no flag 'cin_visits:gap:typo' now; the note is kept" in result.output
+    quiet = CliRunner().invoke(cli, ["notes", "add", str(sample_db), "--case", LEICS, "--flag",
+                                     "cin_visits:gap:76:79", "on the gap"])
+    assert quiet.exit_code == 0 and "warning" not in quiet.output
+    conn = open_database(sample_db, read_only=True)
+    assert [n.flag_key for n in list_notes(conn, LEICS)] == ["cin_visits:gap:typo", "cin_visits:gap:76:79"]
+    conn.close()
+
+
+def test_an_older_database_gains_note_history_and_stars_and_keeps_its_notes(tmp_path):
+    from caseline.store import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    # Version 2 as an earlier caseline left it: the notes table without updated/deleted.
+    raw.execute("CREATE TABLE cases (id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', council TEXT DEFAULT '', "
+                "summary TEXT DEFAULT '', source TEXT DEFAULT '', illustrative INTEGER NOT NULL DEFAULT 0, "
+                "records_from TEXT, teaching TEXT)")
+    raw.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, case_id TEXT NOT NULL, event_id INTEGER, flag_key TEXT, "
+                "created TEXT NOT NULL, author TEXT DEFAULT '', tag TEXT NOT NULL DEFAULT 'note', text TEXT NOT NULL)")
+    raw.execute("INSERT INTO cases (id, title) VALUES ('c1', 'One')")
+    raw.execute("INSERT INTO notes (case_id, created, author, tag, text) VALUES ('c1', '2025-01-01T00:00:00Z', 'a', "
+                "'query', 'written before history existed')")
+    raw.execute("PRAGMA user_version = 2")
+    raw.close()
+    reader = open_database(path, read_only=True)  # a reading open reads it as it is
+    assert [n.text for n in list_notes(reader, "c1")] == ["written before history existed"]
+    assert list_stars(reader, "c1") == []
+    reader.close()
+    conn = open_database(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
+    [old] = list_notes(conn, "c1")
+    assert (old.text, old.deleted) == ("written before history existed", None)
+    edit_note(conn, old.id, author="b", when=T1, text="edited after the migration")
+    history = note_history(conn, old.id)
+    assert [(v.action, v.text) for v in history] == [
+        ("created", "written before history existed"), ("edited", "edited after the migration")]
+    assert set_star(conn, "c1", starred=True, author="b", when=T1, flag_key="k")
+    conn.close()

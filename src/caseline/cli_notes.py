@@ -134,11 +134,33 @@ def notes_add(db: str, text: str, case_id: str, event_id: int | None, flag_key: 
     if event_id is not None and flag_key:
         fail("a note is about one thing: give --event or --flag, not both")
     tag = _tag(tag)
+    if flag_key:
+        _warn_unless_raised(db, case_id, flag_key)
     fields = {"case_id": case_id, "event_id": event_id, "flag_key": flag_key, "tag": tag,
               "author": _author(author), "created": _now(), "text": text}
     note = _save(db, fields, lambda conn: add_note(conn, case_id, text=text, tag=tag, author=fields["author"],
                                                     created=fields["created"], event_id=event_id, flag_key=flag_key))
     echo(f"{db}: note {note.id} saved ({tag}, by {note.author})")
+
+
+def _warn_unless_raised(db: str, case_id: str, flag_key: str) -> None:
+    """A note on a flag key the case does not raise now is kept, but say so (a typo?)."""
+    from caseline.analysis import analyse
+    from caseline.cli import _reading, _require_case, echo
+    from caseline.dates import DateError
+
+    conn = _reading(db)
+    try:
+        _require_case(conn, case_id)
+        try:
+            keys = {flag.key for flag in analyse(conn, case_id).flags}
+        except DateError:
+            return
+    finally:
+        conn.close()
+    if flag_key not in keys:
+        echo(f"warning: case {case_id!r} raises no flag {flag_key!r} now; the note is kept and shown apart "
+             f"('caseline flags {db} --case {case_id} --format json' lists the keys)", err=True)
 
 
 @notes_group.command("retry")

@@ -100,6 +100,13 @@ def _record(conn: sqlite3.Connection, note_id: int, when: str, action: str, auth
     )
 
 
+def _keep_original(conn: sqlite3.Connection, note: Note) -> None:
+    """A note written before history existed (or by a plain insert) gets its first version
+    recorded before it changes, so its original text is never lost."""
+    if conn.execute("SELECT 1 FROM note_history WHERE note_id = ? LIMIT 1", (note.id,)).fetchone() is None:
+        _record(conn, note.id, note.created, "created", note.author, note.tag, note.text)
+
+
 def _check_target(conn: sqlite3.Connection, case_id: str, event_id: int | None) -> None:
     if conn.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is None:
         raise StoreError(f"no case {case_id!r} in this database")
@@ -145,6 +152,7 @@ def edit_note(
         note = get_note(conn, note_id)
         if note.deleted:
             raise StoreError(f"note {note_id} is deleted; restore it before editing")
+        _keep_original(conn, note)
         new_text = note.text if text is None else text
         new_tag = note.tag if tag is None else tag
         conn.execute("UPDATE notes SET text = ?, tag = ?, updated = ? WHERE id = ?", (new_text, new_tag, when, note_id))
@@ -157,6 +165,7 @@ def delete_note(conn: sqlite3.Connection, note_id: int, *, author: str, when: st
     with Transaction(conn):
         note = get_note(conn, note_id)
         if not note.deleted:
+            _keep_original(conn, note)
             conn.execute("UPDATE notes SET deleted = ?, updated = ? WHERE id = ?", (when, when, note_id))
             _record(conn, note_id, when, "deleted", author, note.tag, note.text)
     return get_note(conn, note_id)
