@@ -264,3 +264,18 @@ async def test_the_palette_finds_note_export_copy_and_star(leics_db):
         titles = {title for title, _, _ in palette_commands(app.screen)}
         assert {"Note", "Case note", "Edit note", "Restore note", "Star", "Starred only", "Notes filter", "Overview",
                 "Copy", "Export"} <= titles
+
+
+async def test_the_overview_of_an_illustrative_case_carries_the_banner(leics_db):
+    raw = sqlite3.connect(leics_db)
+    raw.execute("UPDATE cases SET illustrative = 1, summary = 'Two children on CIN plans', source = 'LGSCO 21 018 990'")
+    raw.commit()
+    raw.close()
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        overview = app.screen
+        assert "ILLUSTRATIVE — dates invented for teaching" in str(overview.query_one("#overview-banner").content)
+        head = str(overview.query_one("#overview-head").content)
+        assert "Two children on CIN plans" in head and "Source: LGSCO 21 018 990" in head and "As of: 31 Mar 2022" in head

@@ -213,8 +213,6 @@ def build_chronology(conn: sqlite3.Connection, case_id: str, options: ExportOpti
     if chronology.paragraphs:
         first = chronology.paragraphs[0].event.dates.start.toordinal()
         last = max(p.event.dates.end.toordinal() for p in chronology.paragraphs)
-        if analysis.as_of is not None:
-            last = max(last, min(analysis.as_of.toordinal(), last))
         chronology.lanes = build_lanes(rows, [e.flag for e in chronology.flags], analysis.people, first, last)
     return chronology
 

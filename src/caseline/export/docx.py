@@ -77,6 +77,8 @@ def chronology_docx(doc: Chronology) -> bytes:
             document.add_paragraph(clean(line), style="List Bullet")
         document.add_paragraph("caseline highlights what the records show against each rule; it does not decide fault.")
     document.add_heading("Chronology", level=1)
+    if not doc.paragraphs:
+        document.add_paragraph(f"No events recorded by {clean(doc.as_of_text)}.")
     for entry in doc.leading_flags:
         _flag_paragraph(document, entry)
     for p in doc.paragraphs:

@@ -160,6 +160,8 @@ def chronology_html(doc: Chronology) -> str:
                    "<figcaption>The case across time: allocated workers, plans, complaints, visits and flags."
                    "</figcaption></figure>")
     out.append("<h2>Chronology</h2>")
+    if not doc.paragraphs:
+        out.append(f"<p>No events recorded by {_t(doc.as_of_text)}.</p>")
     out += [_flag_html(entry) for entry in doc.leading_flags]
     out.append('<ol class="chronology">')
     for p in doc.paragraphs:

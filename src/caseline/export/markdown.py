@@ -58,6 +58,8 @@ def chronology_markdown(doc: Chronology) -> str:
         out += [f"- {md_escape(line)}" for line in doc.severity_summary()]
         out += ["", "caseline highlights what the records show against each rule; it does not decide fault.", ""]
     out += ["## Chronology", ""]
+    if not doc.paragraphs:
+        out += [f"No events recorded by {md_escape(doc.as_of_text)}.", ""]
     for entry in doc.leading_flags:
         out += _flag_lines(entry, "") + [""]
     for p in doc.paragraphs:
