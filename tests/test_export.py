@@ -210,6 +210,9 @@ def test_files_are_never_overwritten_without_force_and_never_the_database(sample
     before = sample.read_bytes()
     clobber = run("export", sample, "--case", LEICS, "--format", "md", "-o", sample, "--force")
     assert clobber.exit_code == 1 and "is the database being exported" in clobber.output
+    beside = run("export", sample, "--case", LEICS, "--format", "md", "-o", f"{sample}-wal")
+    assert beside.exit_code == 1 and "is the database being exported" in beside.output
+    assert not Path(f"{sample}-wal").exists()
     assert sample.read_bytes() == before
     missing = run("export", sample, "--case", "nope", "--format", "md", "-o", tmp_path / "x.md")
     assert missing.exit_code == 1 and "no case 'nope'" in missing.output

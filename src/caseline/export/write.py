@@ -69,7 +69,11 @@ def default_export_name(case_id: str, fmt: str) -> str:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """Whether *a* is *b*: the same path (existing or not: a database's -wal may appear any
+    time), or the same file by another name."""
     try:
+        if a.resolve() == b.resolve():
+            return True
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
         return False
