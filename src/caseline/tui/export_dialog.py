@@ -110,8 +110,8 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def _done(self, result) -> None:
         self.written = Path(result.path).resolve()
-        self._show(f"Saved to {self.written} — {result.paragraphs} paragraphs, {result.flags} flags, "
-                   f"{result.notes} notes; readable by you only.", error=False)
+        self._show(f"Saved to {self.written} — {result.paragraphs} paragraph(s), {result.flags} flag(s), "
+                   f"{result.notes} note(s); readable by you only.", error=False)
         self.app.notify(f"Exported to {self.written}", timeout=5)
 
     def _show(self, message: str, error: bool) -> None:
