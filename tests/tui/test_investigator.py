@@ -90,6 +90,26 @@ async def test_edit_delete_and_restore_keep_the_history(leics_db):
         conn.close()
 
 
+async def test_u_restores_a_note_deleted_in_an_earlier_session_from_a_list(leics_db):
+    from caseline.store.notes import delete_note
+
+    conn = open_database(leics_db)
+    kept = add_note(conn, LEICS, text="deleted yesterday", tag="query", author="a", created="2026-01-01T00:00:00Z",
+                    event_id=8)
+    delete_note(conn, kept.id, author="a", when="2026-01-02T00:00:00Z")
+    conn.close()
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        picker = app.screen
+        assert type(picker).__name__ == "NotePicker"
+        assert "deleted yesterday" in str(picker.query_one(OptionList).get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [n.deleted for n in notes_in(leics_db)] == [None]
+
+
 async def test_star_and_starred_only(leics_db):
     app = make_app(leics_db)
     async with app.run_test(size=SIZE) as pilot:

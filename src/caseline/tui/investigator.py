@@ -388,16 +388,32 @@ class InvestigatorActions:
         self.app.push_screen(NotePicker(notes), picked)
 
     def action_restore_note(self) -> None:
+        """``u``: bring back a deleted note (the one deleted last, or one picked from all)."""
         if not self._writable("Restoring a note"):
             return
         inv = self.investigator
-        if inv.last_deleted is None:
-            self.notify("No note was deleted in this session ('caseline notes DB --case ID --deleted' lists all)",
-                        timeout=4)
+        deleted = sorted((n for n in list_notes(self.conn, self.case_id, include_deleted=True) if n.deleted),
+                         key=lambda n: (n.deleted or "", n.id), reverse=True)
+        if not deleted:
+            self.notify("No deleted notes on this case", timeout=3)
             return
+        if inv.last_deleted is not None and any(n.id == inv.last_deleted.id for n in deleted):
+            self._restore(inv.last_deleted)
+            return
+        from caseline.tui.notes import NotePicker
+
+        def picked(note: Note | None) -> None:
+            self.timeline.focus()
+            if note is not None:
+                self._restore(note)
+
+        self.app.push_screen(NotePicker(deleted, title="Restore which deleted note?"), picked)
+
+    def _restore(self, note: Note) -> None:
         from caseline.store.notes import restore_note
 
-        note, author, when = inv.last_deleted, inv.author(), inv.now()
+        inv = self.investigator
+        author, when = inv.author(), inv.now()
 
         def done(_) -> None:
             inv.last_deleted = None

@@ -110,17 +110,18 @@ class NoteDialog(ModalScreen[NoteRequest | None]):
 
 
 class NotePicker(ModalScreen[Note | None]):
-    """Choose one of a row's notes to edit."""
+    """Choose one of several notes (a row's, to edit; the case's deleted ones, to restore)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="note-picker.cancel")]
 
-    def __init__(self, notes: Sequence[Note]) -> None:
+    def __init__(self, notes: Sequence[Note], title: str = "Which note?") -> None:
         super().__init__()
         self.notes = list(notes)
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-picker", classes="dialog"):
-            yield Label("Which note?", classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title")
             yield OptionList(*[Option(Text(f"[{clean(n.tag)}] {clean(n.text)[:70]}"), id=str(n.id)) for n in self.notes],
                              id="note-picker-list")
 
