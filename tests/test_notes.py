@@ -308,3 +308,15 @@ def test_an_older_database_gains_note_history_and_stars_and_keeps_its_notes(tmp_
         ("created", "written before history existed"), ("edited", "edited after the migration")]
     assert set_star(conn, "c1", starred=True, author="b", when=T1, flag_key="k")
     conn.close()
+
+
+def test_an_event_can_be_named_by_its_ref(sample_db):
+    result = run("notes", "add", sample_db, "--case", LEICS, "--event", "L04", "on the visit")
+    assert result.exit_code == 0, result.output
+    missing = run("notes", "add", sample_db, "--case", LEICS, "--event", "L99", "x")
+    assert missing.exit_code == 1 and "--event: no event with ref 'L99'" in missing.output
+    assert run("notes", "star", sample_db, "--case", LEICS, "--event", "L07").exit_code == 0
+    conn = open_database(sample_db, read_only=True)
+    assert [n.event_id for n in list_notes(conn, LEICS)] == [event_id(conn, "L04")]
+    assert [s.event_id for s in list_stars(conn, LEICS)] == [event_id(conn, "L07")]
+    conn.close()

@@ -116,11 +116,11 @@ def _busy_sentence(message: str, db: str, kept) -> str:
 @DB_ARG
 @click.argument("text")
 @click.option("--case", "case_id", required=True, help="The case the note belongs to.")
-@click.option("--event", "event_id", type=int, help="The event the note is about (its id).")
+@click.option("--event", "event_id", help="The event the note is about (its id, or its ref such as L04).")
 @click.option("--flag", "flag_key", help="The flag the note is about (its key, from 'caseline flags --format json').")
 @click.option("--tag", default="note", show_default=True, help="finding, fault, injustice, remedy, query, no-fault or note.")
 @click.option("--author", help="Who wrote it (default: CASELINE_AUTHOR or your login name).")
-def notes_add(db: str, text: str, case_id: str, event_id: int | None, flag_key: str | None, tag: str,
+def notes_add(db: str, text: str, case_id: str, event_id: str | None, flag_key: str | None, tag: str,
               author: str | None) -> None:
     """Add a note (TEXT, or - to read it from standard input) to a case, an event or a flag."""
     from caseline.cli import echo, fail
@@ -134,6 +134,7 @@ def notes_add(db: str, text: str, case_id: str, event_id: int | None, flag_key: 
     if event_id is not None and flag_key:
         fail("a note is about one thing: give --event or --flag, not both")
     tag = _tag(tag)
+    event_id = _event_id(db, case_id, event_id)
     if flag_key:
         _warn_unless_raised(db, case_id, flag_key)
     fields = {"case_id": case_id, "event_id": event_id, "flag_key": flag_key, "tag": tag,
@@ -141,6 +142,26 @@ def notes_add(db: str, text: str, case_id: str, event_id: int | None, flag_key: 
     note = _save(db, fields, lambda conn: add_note(conn, case_id, text=text, tag=tag, author=fields["author"],
                                                     created=fields["created"], event_id=event_id, flag_key=flag_key))
     echo(f"{db}: note {note.id} saved ({tag}, by {note.author})")
+
+
+def _event_id(db: str, case_id: str, given: str | None) -> int | None:
+    """``--event``: an id (``79``) or a ref (``L07``)."""
+    if given is None:
+        return None
+    text = given.strip()
+    if text.isdigit():
+        return int(text)
+    from caseline.cli import _reading, fail
+    from caseline.store import StoreError
+    from caseline.store.notes import event_by_ref
+
+    conn = _reading(db)
+    try:
+        return event_by_ref(conn, case_id, text)
+    except StoreError as exc:
+        fail(f"--event: {exc}")
+    finally:
+        conn.close()
 
 
 def _warn_unless_raised(db: str, case_id: str, flag_key: str) -> None:
@@ -267,11 +288,11 @@ def notes_history(db: str, note_id: int) -> None:
 @notes_group.command("star")
 @DB_ARG
 @click.option("--case", "case_id", required=True, help="The case.")
-@click.option("--event", "event_id", type=int, help="The event to star (its id).")
+@click.option("--event", "event_id", help="The event to star (its id, or its ref such as L04).")
 @click.option("--flag", "flag_key", help="The flag to star (its key).")
 @click.option("--off", is_flag=True, help="Remove the star instead.")
 @click.option("--author", help="Who starred it.")
-def notes_star(db: str, case_id: str, event_id: int | None, flag_key: str | None, off: bool,
+def notes_star(db: str, case_id: str, event_id: str | None, flag_key: str | None, off: bool,
                author: str | None) -> None:
     """Mark an event or a flag as key (exports can keep only starred rows with --starred)."""
     from caseline.cli import echo, fail
@@ -279,6 +300,7 @@ def notes_star(db: str, case_id: str, event_id: int | None, flag_key: str | None
 
     if (event_id is None) == (not flag_key):
         fail("give exactly one of --event or --flag")
+    event_id = _event_id(db, case_id, event_id)
     who = _author(author)
     changed = _save(db, {}, lambda conn: set_star(conn, case_id, starred=not off, author=who, when=_now(),
                                                   event_id=event_id, flag_key=flag_key))

@@ -70,7 +70,7 @@ def chronology_docx(doc: Chronology) -> bytes:
     if doc.options.starred_only:
         document.add_paragraph().add_run("Starred events and flags only.").italic = True
     if case.summary:
-        document.add_paragraph(clean(case.summary))
+        document.add_paragraph(clean(case.summary)).paragraph_format.space_before = Pt(8)
     if doc.options.flags:
         document.add_heading("Summary of flags", level=1)
         for line in doc.severity_summary():

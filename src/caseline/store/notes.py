@@ -28,6 +28,7 @@ __all__ = [
     "delete_note",
     "restore_note",
     "get_note",
+    "event_by_ref",
     "list_notes",
     "note_history",
     "set_star",
@@ -114,6 +115,18 @@ def _check_target(conn: sqlite3.Connection, case_id: str, event_id: int | None) 
         found = conn.execute("SELECT 1 FROM events WHERE id = ? AND case_id = ?", (event_id, case_id)).fetchone()
         if found is None:
             raise StoreError(f"no event {event_id} in case {case_id!r}")
+
+
+def event_by_ref(conn: sqlite3.Connection, case_id: str, ref: str) -> int:
+    """The id of the case's event whose ``ref`` is *ref* (``L04``).
+
+    Raises:
+        StoreError: when no event of the case has that ref.
+    """
+    row = conn.execute("SELECT id FROM events WHERE case_id = ? AND ref = ?", (case_id, ref)).fetchone()
+    if row is None:
+        raise StoreError(f"no event with ref {ref!r} in case {case_id!r}")
+    return int(row[0])
 
 
 def add_note(
