@@ -178,7 +178,7 @@ def test_csv_rows_are_formula_safe(sample, tmp_path):
     gap = next(r for r in rows if r["row"] == "flag" and r["rule"] == "cin_visits" and r["certainty"] == "definite")
     assert gap["text"].startswith(GAP_SENTENCE) and gap["citation"].startswith(CIN_CITATION) and gap["starred"] == "yes"
     query = next(r for r in rows if r["tag"] == "query")
-    assert query["text"].startswith("'=HYPERLINK")
+    assert query["text"].startswith("'=HYPERLINK") and query["about"] == "the case as a whole"
     visit = next(r for r in rows if r["row"] == "event" and r["number"] == "4")
     assert visit["date_as_written"] == "mid-September 2021" and visit["date_start"] == "2021-09-11"
 

@@ -17,7 +17,7 @@ __all__ = ["chronology_csv", "CSV_COLUMNS"]
 
 CSV_COLUMNS = (
     "row", "number", "date_as_written", "date_start", "date_end", "kind", "actor", "text", "source",
-    "severity", "certainty", "rule", "status", "citation", "paragraphs", "tag", "author", "created", "starred",
+    "severity", "certainty", "rule", "status", "citation", "paragraphs", "about", "tag", "author", "created", "starred",
 )
 
 
@@ -49,5 +49,5 @@ def chronology_csv(doc: Chronology) -> str:
         for entry in doc.notes:
             n = entry.note
             put(row="note", number=f"N{entry.number}", text=n.text, tag=n.tag, author=n.author, created=n.created,
-                paragraphs=entry.about)
+                about=entry.about)
     return out.getvalue()
