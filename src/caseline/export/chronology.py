@@ -55,6 +55,7 @@ TAG_HEADINGS = {
     "note": "Notes",
 }
 SEVERITY_PLURAL = {"breach": "breaches", "attention": "needing attention", "info": "for information"}
+SEVERITY_SINGULAR = {"breach": "breach", "attention": "needing attention", "info": "for information"}
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ class Chronology:
         for severity, by in self.severity_counts().items():
             total = sum(by.values())
             detail = ", ".join(f"{n} {c}" for c, n in by.items() if n)
-            lines.append(f"{total} {SEVERITY_PLURAL.get(severity, severity)}" + (f" ({detail})" if total else ""))
+            words = SEVERITY_SINGULAR if total == 1 else SEVERITY_PLURAL
+            lines.append(f"{total} {words.get(severity, severity)}" + (f" ({detail})" if total else ""))
         return lines
 
     def notes_by_tag(self) -> list[tuple[str, list[NoteEntry]]]:
