@@ -269,7 +269,8 @@ def samples_build(db: str) -> None:
 @click.option("--case", help="Open this case directly.")
 @click.option("--read-only", is_flag=True, help="Open so that nothing can be written.")
 @click.option("--high-contrast", is_flag=True, help="Use the high-contrast theme.")
-def open_command(db: str | None, case: str | None, read_only: bool, high_contrast: bool) -> None:
+@click.option("--overview", is_flag=True, help="Show each case's overview first (o shows it any time).")
+def open_command(db: str | None, case: str | None, read_only: bool, high_contrast: bool, overview: bool = False) -> None:
     """Open DB in the timeline explorer (the sample cases when DB is omitted).
 
     A database filled only by plain sqlite-utils is opened read-only, as it is; run
@@ -299,7 +300,7 @@ def open_command(db: str | None, case: str | None, read_only: bool, high_contras
         conn.close()
     from caseline.tui import run_app
 
-    run_app(db, case_id=case, read_only=read_only, high_contrast=high_contrast)
+    run_app(db, case_id=case, read_only=read_only, high_contrast=high_contrast, overview_first=overview)
 
 
 def _sample_database() -> Path:
@@ -442,6 +443,16 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
     finally:
         conn.close()
     echo(f"{rule_id}.{param} = {json.dumps(value)} ({council or 'all councils'})")
+
+
+def _add_investigator_commands() -> None:
+    from caseline.cli_notes import export_command, notes_group
+
+    cli.add_command(notes_group)
+    cli.add_command(export_command)
+
+
+_add_investigator_commands()
 
 
 def main() -> None:

@@ -20,6 +20,9 @@ __all__ = [
     "Fact",
     "Flag",
     "Note",
+    "NoteVersion",
+    "Star",
+    "NOTE_TAGS",
     "EventFilter",
     "FLAG_KINDS",
     "SEVERITIES",
@@ -177,9 +180,21 @@ class Flag:
         }
 
 
+#: The tags a note may carry: an investigator's findings in the Ombudsman's terms, a query,
+#: or a plain note.
+NOTE_TAGS = ("finding", "fault", "injustice", "remedy", "query", "no-fault", "note")
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
-    """An investigator's note or finding, on an event, a flag (by its stable key) or the case."""
+    """An investigator's note or finding, on an event, a flag (by its stable key) or the case.
+
+    Attributes:
+        created: when it was first written (ISO timestamp, UTC).
+        updated: when it was last edited, deleted or restored (``None``: never).
+        deleted: when it was deleted (``None``: it is live); deleted notes keep their text
+            and can be restored.
+    """
 
     id: int
     case_id: str
@@ -189,6 +204,48 @@ class Note:
     author: str
     tag: str
     text: str
+    updated: str | None = None
+    deleted: str | None = None
+
+    @property
+    def target(self) -> str:
+        """``event``, ``flag`` or ``case``: what the note is about."""
+        if self.event_id is not None:
+            return "event"
+        if self.flag_key:
+            return "flag"
+        return "case"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "case_id": self.case_id, "event_id": self.event_id, "flag_key": self.flag_key,
+            "created": self.created, "updated": self.updated, "deleted": self.deleted,
+            "author": self.author, "tag": self.tag, "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteVersion:
+    """One version of a note: what it said after an action (``created``, ``edited``,
+    ``deleted``, ``restored``), who did it and when."""
+
+    note_id: int
+    changed: str
+    action: str
+    author: str
+    tag: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Star:
+    """An event or a flag (by its stable key) an investigator marked as key."""
+
+    case_id: str
+    event_id: int | None
+    flag_key: str | None
+    created: str
+    author: str
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
-TABLES = ("cases", "people", "events", "notes", "policy", "guidance")
+TABLES = ("cases", "people", "events", "notes", "note_history", "stars", "policy", "guidance")
 
 #: Every column of every table, its SQLite type, whether it is required, and its default.
 #: The README documents this; ``check`` compares databases against it.
@@ -63,6 +63,25 @@ SCHEMA: dict[str, dict[str, tuple[str, bool, object]]] = {
         "author": ("TEXT", False, ""),
         "tag": ("TEXT", True, "note"),
         "text": ("TEXT", True, None),
+        "updated": ("TEXT", False, None),
+        "deleted": ("TEXT", False, None),
+    },
+    "note_history": {
+        "id": ("INTEGER", True, None),
+        "note_id": ("INTEGER", True, None),
+        "changed": ("TEXT", True, None),
+        "action": ("TEXT", True, None),
+        "author": ("TEXT", False, ""),
+        "tag": ("TEXT", True, "note"),
+        "text": ("TEXT", True, ""),
+    },
+    "stars": {
+        "id": ("INTEGER", True, None),
+        "case_id": ("TEXT", True, None),
+        "event_id": ("INTEGER", False, None),
+        "flag_key": ("TEXT", False, None),
+        "created": ("TEXT", True, None),
+        "author": ("TEXT", False, ""),
     },
     "policy": {
         "rule_id": ("TEXT", True, None),
@@ -87,6 +106,8 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     "people": ("case_id", "id"),
     "events": "id",
     "notes": "id",
+    "note_history": "id",
+    "stars": "id",
     "policy": ("rule_id", "council", "param"),
     "guidance": "id",
 }
@@ -95,6 +116,8 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "people": [("case_id", "cases", "id")],
     "events": [("case_id", "cases", "id")],
     "notes": [("case_id", "cases", "id"), ("event_id", "events", "id")],
+    "note_history": [("note_id", "notes", "id")],
+    "stars": [("case_id", "cases", "id")],
 }
 
 
@@ -214,11 +237,29 @@ def _migration_case_as_of_and_complete_for(conn: sqlite3.Connection) -> None:
         )
 
 
+def _migration_note_history_and_stars(conn: sqlite3.Connection) -> None:
+    """Notes keep their history (edits and deletions are versions, a deleted note is only
+    marked ``deleted``) and investigators star events and flags as key."""
+    tables = existing_tables(conn)
+    for name in ("notes", "note_history", "stars"):
+        if name in tables:
+            _add_missing_columns(conn, name)
+        else:
+            _create_table(conn, name)
+    conn.execute("CREATE INDEX IF NOT EXISTS notes_case_flag ON notes (case_id, flag_key)")
+    conn.execute("CREATE INDEX IF NOT EXISTS note_history_note ON note_history (note_id, id)")
+    conn.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS stars_target ON stars "
+        "(case_id, coalesce(event_id, -1), coalesce(flag_key, ''))"
+    )
+
+
 #: Ordered steps; step N brings a file from version N-1 to N.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
     _migration_2,
     _migration_case_as_of_and_complete_for,
+    _migration_note_history_and_stars,
 ]
 
 

@@ -34,6 +34,7 @@ from caseline.tui.commands import CaselineCommands
 from caseline.tui.dialogs import FilterScreen, GotoDateScreen, SearchBar
 from caseline.tui.guidance_panel import GuidancePanel, event_text, flag_text
 from caseline.tui.help import HelpScreen
+from caseline.tui.investigator import INVESTIGATOR_BINDINGS, Investigator, InvestigatorActions
 from caseline.tui.lanes import LanesView
 from caseline.tui.timeline_view import TimelineView
 
@@ -47,7 +48,7 @@ SEARCH_DEBOUNCE_SECONDS = 0.35
 FIRST_SCREEN_ROWS = 2000
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(InvestigatorActions, Screen[None]):
     """One case: lanes, timeline and guidance.
 
     Args:
@@ -58,7 +59,7 @@ class CaseScreen(Screen[None]):
 
     BINDINGS = [
         Binding("n", "next_flag", "Next flag", id="case.next-flag"),
-        Binding("N", "previous_flag", "Prev flag", key_display="N", id="case.previous-flag"),
+        Binding("N", "previous_flag", "Prev flag", key_display="N", show=False, id="case.previous-flag"),
         Binding("b", "toggle_breaches", "Breaches", id="case.breaches-only"),
         Binding("m", "toggle_met", "Met checks", id="case.met-checks"),
         Binding("enter", "follow", "Follow", id="case.follow"),
@@ -67,8 +68,9 @@ class CaseScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="case.filter"),
         Binding("g", "goto_date", "Go to date", id="case.goto-date"),
         Binding("z", "zoom_in", "Zoom+", id="case.zoom-in"),
-        Binding("Z", "zoom_out", "Zoom-", key_display="Z", id="case.zoom-out"),
+        Binding("Z", "zoom_out", "Zoom-", key_display="Z", show=False, id="case.zoom-out"),
         Binding("p", "toggle_panel", "Panel", id="case.toggle-panel"),
+        *INVESTIGATOR_BINDINGS,
         Binding("question_mark", "show_help", "Help", key_display="?", id="case.help"),
         Binding("q,escape", "back", "Back", id="case.back"),
     ]
@@ -111,6 +113,8 @@ class CaseScreen(Screen[None]):
         self.timeline = TimelineView(self.model, self.pages, self.people, id="timeline")
         self.lanes = LanesView(lanes, id="lanes")
         self.panel = GuidancePanel(id="guidance")
+        self.investigator = Investigator(self)  # notes and stars (tui/investigator.py)
+        self.timeline.row_marks = self.investigator.row_marks
 
     # Layout ----------------------------------------------------------------------------------
 
@@ -147,7 +151,7 @@ class CaseScreen(Screen[None]):
     def _model_in_worker(self, ids, starts, flags: list[Flag], anchors: dict[int, int]) -> RowModel | None:
         """Merge *flags* into a model off the UI thread (seconds on a long case), or ``None``
         when a filter is on: the UI thread then rebuilds it from what the filter keeps."""
-        if self.event_filter.active:
+        if self.event_filter.active or self.investigator.filter_active:
             return None
         return RowModel(ids, starts, [f for f in flags if self.show_met or f.kind != "met"], anchors)
 
@@ -164,7 +168,7 @@ class CaseScreen(Screen[None]):
     def _index_ready(self, ids, starts, prepared: tuple[RowModel | None, list[Flag]]) -> None:
         self.index_complete = True
         self.all_event_count = len(ids)
-        if not self.event_filter.active:  # a filter chosen meanwhile has read its own full index
+        if not (self.event_filter.active or self.investigator.filter_active):  # a filter read its own index
             at_end = len(self.model) > 0 and self.timeline.cursor_row == len(self.model) - 1
             self.ids, self.starts = ids, starts
             model, flags = prepared
@@ -214,14 +218,15 @@ class CaseScreen(Screen[None]):
     def _lanes_ready(self, lane_rows: list[tuple], last_day: int, lanes) -> None:
         self.lane_rows = lane_rows
         self.last_day = last_day
-        self.lanes.set_lanes(lanes)
+        self.lanes.set_lanes(self.investigator.lanes_with_notes(lanes))
 
     def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int], lanes,
                      prepared: tuple[RowModel | None, object]) -> None:
         self.flags, self.rules, self.anchors = flags, rules, anchors
         self.flags_ready = True
-        self.lanes.set_lanes(lanes)
-        if self.event_filter.severities:
+        self.investigator_flags_ready(flags)
+        self.lanes.set_lanes(self.investigator.lanes_with_notes(lanes))
+        if self.event_filter.severities or self.investigator.filter_active:
             self._reload_events()
         else:
             model, ids = prepared
@@ -235,7 +240,7 @@ class CaseScreen(Screen[None]):
 
     def _shown_flags(self) -> list[Flag]:
         return [flag for flag in self.flags if self.event_filter.keeps_flag(flag)
-                and (self.show_met or flag.kind != "met")]
+                and (self.show_met or flag.kind != "met") and self.investigator.keeps_flag(flag)]
 
     def _flag_event_ids(self) -> set[int]:
         return {event_id for flag in self._shown_flags() for event_id in flag.events}
@@ -259,6 +264,7 @@ class CaseScreen(Screen[None]):
 
     def _reload_events(self) -> None:
         self.ids, self.starts = load_order(self.conn, self.case_id, self.event_filter, self._flag_event_ids())
+        self.ids, self.starts = self.investigator.restrict(self.ids, self.starts, self.flags)
         self.pages = EventPages(self.conn, self.ids)
         self._rebuild_model()
 
@@ -292,6 +298,8 @@ class CaseScreen(Screen[None]):
             parts.append("n/N: breaches only")
         if self.event_filter.active:
             parts.append("filter: " + self.event_filter.describe())
+        if self.investigator.filter_active:
+            parts.append(self.investigator.describe_filter())
         if self.app.read_only:
             parts.append("read-only")
         self.query_one("#case-status", Static).update(Text(" · ".join(parts)))
@@ -310,8 +318,10 @@ class CaseScreen(Screen[None]):
             events = get_events(self.conn, row.flag.events)
             ordered = [events[i] for i in row.flag.events if i in events]
             following = self.following[1] if self.following and self.following[0].key == row.flag.key else None
-            self.panel.show(flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following,
-                                      self.panel.severity_styles()))
+            text = flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following,
+                             self.panel.severity_styles())
+            text.append_text(self.investigator.panel_text(row))
+            self.panel.show(text)
             return
         event = self.pages.event_at(row.position) if row.position is not None else None
         if event is None:
@@ -324,6 +334,7 @@ class CaseScreen(Screen[None]):
                 text.append(f"Event {index + 1} of {len(flag.events)} behind the flag (e: next)\n\n", "italic dim")
         text.append_text(event_text(event, self.model.flags_by_event.get(event.id, []), self.people,
                                     self.panel.severity_styles()))
+        text.append_text(self.investigator.panel_text(row))
         self.panel.show(text)
 
     @on(TimelineView.CursorMoved)

@@ -11,7 +11,7 @@ All text from the database goes through :func:`caseline.sanitize.clean` and into
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rich.style import Style
 from rich.text import Text
@@ -143,6 +143,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self.match_rows: frozenset[int] = frozenset()
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self.renders = 0  # rows rendered (not served from cache): for tests and benchmarks
+        #: Marks shown before a row's text (notes and stars: tui/investigator.py).
+        self.row_marks: Callable[[Row], str] | None = None
 
     # Model -----------------------------------------------------------------------------------
 
@@ -159,6 +161,11 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             target = min(self.cursor_row, len(model) - 1)
         self.cursor_row = target
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Draw every row again (their marks changed)."""
+        self._cache.clear()
         self.refresh()
 
     def set_matches(self, rows: frozenset[int]) -> None:
@@ -270,6 +277,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
                 text.append(" " * (age_w + 1))
             if kind_w:
                 text.append(_fit(FLAG_KIND_LABEL.get(flag.kind, flag.kind), kind_w) + " ", severity_style)
+            if self.row_marks is not None:
+                text.append(self.row_marks(row), self._style("timeline--kind"))
             text.append(clean(flag.message), severity_style)
             # Only the background: the severity colours above must survive.
             text.stylize(Style(bgcolor=self.get_component_rich_style("timeline--flag-row").bgcolor))
@@ -298,6 +307,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         if actor_w:
             actor = self.people[event.actor].name if event.actor in self.people else event.actor
             text.append(_fit(clean(actor), actor_w) + " ", self._style("timeline--actor"))
+        if self.row_marks is not None:
+            text.append(self.row_marks(row), self._style("timeline--kind"))
         text.append(clean(event.summary))
         return text
 
