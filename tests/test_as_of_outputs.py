@@ -105,7 +105,7 @@ def test_check_warns_about_child_level_events_with_no_subject(tmp_path):
 def test_an_older_databases_guidance_copy_is_brought_to_the_current_library(tmp_path):
     import json as _json
 
-    from caseline.guidance import library_for
+    from caseline.store import library_for
 
     path = tmp_path / "old.db"
     build_sample_database(path)

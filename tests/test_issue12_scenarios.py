@@ -228,7 +228,7 @@ def test_status_labels_are_honest():
 
 
 def test_a_councils_own_figure_is_council_policy(tmp_path):
-    from caseline.guidance import library_for
+    from caseline.store import library_for
     from caseline.store import open_database
     from caseline.store.writes import set_policy
 

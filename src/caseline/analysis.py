@@ -155,7 +155,7 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
         caseline.store.StoreError: when there is no such case.
         caseline.dates.DateError: when a date the engine needs falls outside the calendar.
     """
-    from caseline.guidance import library_for
+    from caseline.store import library_for
     from caseline.rules.engine import compute_flags, reads_recorded, required_kinds
     from caseline.store import chronology_end, database_file, get_case, list_people, load_facts
 

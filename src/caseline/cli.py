@@ -349,7 +349,7 @@ def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
 @click.option("--db", help="Show the rules in force in this database (with its local policy).")
 def guidance_command(fmt: str, db: str | None) -> None:
     """The rule library: each rule, its timescale, citation and status."""
-    from caseline.guidance import library_for
+    from caseline.store import library_for
 
     conn = _reading(db) if db else None
     try:
@@ -419,7 +419,8 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
     """Override one parameter of a rule, e.g. cin_visits every="4 weeks"."""
     import json
 
-    from caseline.guidance import GuidanceError, coerce_policy_value, library_for
+    from caseline.guidance import GuidanceError, coerce_policy_value
+    from caseline.store import library_for
     from caseline.store import StoreError, Transaction
     from caseline.store.writes import set_policy
 

@@ -8,7 +8,7 @@ engine uses the package library overlaid with both, so a council's edits win.
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -139,30 +139,29 @@ def load_library() -> list[Rule]:
     return list(_package_library())
 
 
-def library_for(conn: sqlite3.Connection | None, council: str | None = None) -> dict[str, Rule]:
-    """The rules in force for a database (and a council): package, then DB copy, then policy."""
+def rules_in_force(stored: Iterable[Mapping[str, Any]], policy: Iterable[tuple[str, str, str, str]],
+                   council: str | None = None) -> dict[str, Rule]:
+    """The rules in force: the package library, then a database's copy (*stored*: rows of its
+    ``guidance`` table as mappings), then its local *policy* rows ``(rule_id, council, param,
+    value)`` for *council*. Pure: the store reads the rows (:func:`caseline.store.library_for`)."""
     rules = {rule.id: rule for rule in _package_library()}
-    if conn is None:
-        return rules
-    from caseline.store.reads import policy_rows, stored_rules
-
-    for mapping in stored_rules(conn):
+    for mapping in stored:
         try:
-            stored = _rule_from_mapping(mapping)
+            rule = _rule_from_mapping(dict(mapping))
         except (ValueError, KeyError, TypeError):
             continue
-        if stored.shape in SHAPES:
-            shipped = rules.get(stored.id)
+        if rule.shape in SHAPES:
+            shipped = rules.get(rule.id)
             if shipped is not None:
                 # A copy made by an older caseline lacks the newer fields: take them as shipped.
                 missing = {k: v for k, v in shipped.params.items()
-                           if k in ("absence", "scope", "figure") and k not in stored.params}
+                           if k in ("absence", "scope", "figure") and k not in rule.params}
                 if missing:
-                    stored = replace(stored, params={**stored.params, **missing})
-            rules[stored.id] = stored
+                    rule = replace(rule, params={**rule.params, **missing})
+            rules[rule.id] = rule
     overrides: dict[str, dict[str, Any]] = {}
     # A council's own row beats the all-councils row ('' sorts first).
-    for rule_id, row_council, param, value in policy_rows(conn):
+    for rule_id, row_council, param, value in sorted(policy, key=lambda row: row[1]):
         if row_council and row_council != (council or ""):
             continue
         try:

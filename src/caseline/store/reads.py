@@ -301,3 +301,13 @@ def policy_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
         return []
     rows = conn.execute("SELECT rule_id, council, param, value FROM policy ORDER BY council, rule_id, param")
     return [(str(a), str(b or ""), str(c), str(d)) for a, b, c, d in rows]
+
+
+def library_for(conn: sqlite3.Connection | None, council: str | None = None):
+    """The rules in force for a database (and a council): the package library, then the
+    database's copy, then its policy (:func:`caseline.guidance.rules_in_force`)."""
+    from caseline.guidance import rules_in_force
+
+    if conn is None:
+        return rules_in_force((), ())
+    return rules_in_force(stored_rules(conn), policy_rows(conn), council)
