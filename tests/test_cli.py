@@ -118,8 +118,19 @@ def test_flags_json_and_unknown_case(tmp_path):
     run("samples", "build", path)
     result = run("flags", path, "--case", "leicestershire-21-018-990", "--format", "json")
     assert result.exit_code == 0
-    flags = json.loads(result.output)
-    assert {"key", "kind", "rule", "severity", "certainty", "start", "end", "due", "events", "message"} <= set(flags[0])
+    document = json.loads(result.output)
+    assert (document["case"], document["as_of"], document["as_of_source"]) == (
+        "leicestershire-21-018-990", "2022-09-06", "case")
+    assert "as of 6 Sep 2022" in document["as_of_text"]
+    flags = document["flags"]
+    assert {"key", "kind", "rule", "severity", "certainty", "start", "end", "due", "events", "message",
+            "status", "status_label", "citation", "subject"} <= set(flags[0])
+    cin = [f for f in flags if f["rule"] == "cin_visits" and f["severity"] == "breach"]
+    assert cin[0]["status"] == "caseline_default" and "caseline default" in cin[0]["citation"]
+    assert cin[0]["subject"] == "F,G"
+    later = json.loads(run("flags", path, "--case", "leicestershire-21-018-990", "--format", "json",
+                           "--as-of", "2022-01-01").output)
+    assert (later["as_of"], later["as_of_source"]) == ("2022-01-01", "given")
     missing = run("flags", path, "--case", "nope")
     assert missing.exit_code == 1 and "no case 'nope'" in missing.stderr
     bad_date = run("flags", path, "--case", "leicestershire-21-018-990", "--as-of", "yesterday")

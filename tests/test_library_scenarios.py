@@ -17,8 +17,13 @@ from engine_helpers import ev
 LIBRARY = {rule.id: rule for rule in load_library()}
 
 
-def flags_of(rule_id: str, events, as_of: date | None = None):
-    return compute_flags(events, [LIBRARY[rule_id]], as_of=as_of)
+def flags_of(rule_id: str, events, as_of: date | None = None, **kw):
+    """The flags that ask for something (information rows left out)."""
+    return [f for f in compute_flags(events, [LIBRARY[rule_id]], as_of=as_of, **kw) if f.severity != "info"]
+
+
+def info_of(rule_id: str, events, as_of: date | None = None, **kw):
+    return [f for f in compute_flags(events, [LIBRARY[rule_id]], as_of=as_of, **kw) if f.severity == "info"]
 
 
 # Stage 2 requested Mon 6 Mar 2023. Counting working days past Good Friday (7 Apr), Easter
@@ -47,11 +52,12 @@ def test_stage2_answered_after_65_working_days_is_a_breach():
 
 
 def test_stage2_unanswered_is_missed_only_once_as_of_passes_the_outer_limit():
-    # An earlier complaint answered in time shows responses are recorded in this chronology
-    # (with none at all the rule raises one coverage flag instead).
-    earlier = [ev("complaint_stage2", "2022-01-10"), ev("complaint_stage2_response", "2022-02-01")]
-    request = [*earlier, ev("complaint_stage2", "2023-03-06")]
+    # A recorded request with no answer is itself the fault: no earlier answered complaint
+    # is needed to show the chronology records responses.
+    request = [ev("complaint_stage2", "2023-03-06")]
     assert flags_of("complaint_stage2", request, as_of=date(2023, 4, 12)) == []
+    (pending,) = info_of("complaint_stage2", request, as_of=date(2023, 4, 12))
+    assert pending.kind == "pending" and "not yet due as of 12 Apr 2023" in pending.message
     before = flags_of("complaint_stage2", request, as_of=date(2023, 6, 12))
     assert [(f.severity, f.due) for f in before] == [("attention", date(2023, 4, 12))]  # past 25, not 65
     after = flags_of("complaint_stage2", request, as_of=date(2023, 6, 13))
@@ -67,6 +73,9 @@ def test_stage3_panel_on_the_30th_working_day_is_in_time_and_the_31st_is_not():
     on_time = flags_of("complaint_stage3", [ev("complaint_stage3", "2023-07-03"),
                                             ev("complaint_stage3_response", "2023-08-14")])
     assert on_time == []
+    panel = compute_flags([ev("complaint_stage3", "2023-07-03"), ev("complaint_panel", "2023-08-14")],
+                          [LIBRARY["complaint_stage3"]])
+    assert [(f.kind, f.severity) for f in panel] == [("met", "info")]
     late = flags_of("complaint_stage3", [ev("complaint_stage3", "2023-07-03"),
                                          ev("complaint_stage3_response", "2023-08-15")])
     assert [(f.severity, f.certainty) for f in late] == [("breach", "definite")]

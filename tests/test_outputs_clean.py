@@ -50,7 +50,7 @@ def test_flags_output_is_clean_in_every_format(tmp_path, fmt):
     else:
         assert dangerous(text.replace("\n", "")) == []
     if fmt == "json":
-        flags = json.loads(text)
+        flags = json.loads(text)["flags"]
         assert any("SW2" in flag["message"] for flag in flags)
         assert any("\x1b" in flag["message"] for flag in flags)  # JSON keeps the data, escaped
 

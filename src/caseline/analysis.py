@@ -38,6 +38,9 @@ class CaseAnalysis:
         as_of: the as-of date the flags were computed for (``None``: the case has no events).
         flags: every flag, sorted by start date, then severity, then key.
         anchors: start-day ordinals of the events the flags rest on (empty when not asked for).
+        as_of_source: where the as-of came from: ``given`` (asked for: ``--as-of``, replay),
+            ``case`` (the case's own ``as_of``, e.g. the decision date), ``today`` (a live
+            case) or ``chronology`` (an illustrative case with no as-of: its last event).
     """
 
     case: CaseInfo
@@ -46,6 +49,16 @@ class CaseAnalysis:
     as_of: date | None
     flags: tuple[Flag, ...]
     anchors: Mapping[int, int] = field(default_factory=dict)
+    as_of_source: str = "given"
+
+    @property
+    def as_of_text(self) -> str:
+        """``as of 6 Sep 2022 (the case's as-of date)``: what every output says."""
+        from caseline.dates import format_day
+
+        if self.as_of is None:
+            return "as of: no events"
+        return f"as of {format_day(self.as_of)} ({AS_OF_SOURCES.get(self.as_of_source, self.as_of_source)})"
 
     @property
     def people_names(self) -> dict[str, str]:
@@ -59,6 +72,27 @@ class CaseAnalysis:
         for flag in self.flags:
             counts[flag.severity] = counts.get(flag.severity, 0) + 1
         return counts
+
+
+AS_OF_SOURCES = {
+    "given": "as asked",
+    "case": "the case's as-of date",
+    "today": "today: a live case",
+    "chronology": "its last event: an illustrative case",
+}
+
+
+def resolve_as_of(case: CaseInfo, given: date | None, chronology_end: date | None,
+                  today: date | None = None) -> tuple[date | None, str]:
+    """The as-of date a case is judged at, and where it came from: asked for, else the case's
+    own (the decision date), else the last event for an illustrative case, else today."""
+    if given is not None:
+        return given, "given"
+    if case.as_of is not None:
+        return case.as_of, "case"
+    if case.illustrative:
+        return chronology_end, "chronology"
+    return today or date.today(), "today"
 
 
 AnalysisProvider = Callable[[sqlite3.Connection, str, "date | None"], CaseAnalysis]
@@ -95,6 +129,7 @@ def assemble(
     case: CaseInfo | None = None,
     people: Mapping[str, Person] | None = None,
     with_anchors: bool = True,
+    as_of_source: str = "given",
 ) -> CaseAnalysis:
     """A :class:`CaseAnalysis` from flags computed elsewhere (tests, benchmarks, :func:`analyse`)."""
     from caseline.store import get_case, list_people
@@ -105,12 +140,12 @@ def assemble(
         people = {person.id: person for person in list_people(conn, case_id)}
     flags = tuple(flags)
     anchors = anchor_dates(conn, {event_id for flag in flags for event_id in flag.events}) if with_anchors else {}
-    return CaseAnalysis(case, dict(people), dict(rules), as_of, flags, anchors)
+    return CaseAnalysis(case, dict(people), dict(rules), as_of, flags, anchors, as_of_source)
 
 
 def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
             with_anchors: bool = True) -> CaseAnalysis:
-    """The case *case_id* as known on *as_of* (default: the end of its chronology).
+    """The case *case_id* as known on *as_of* (default: :func:`resolve_as_of`).
 
     Only the event kinds some rule reads are loaded, so a case of a million notes and visits
     costs what its visits cost. *with_anchors* false skips reading the start days of the
@@ -120,8 +155,8 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
         caseline.store.StoreError: when there is no such case.
         caseline.dates.DateError: when a date the engine needs falls outside the calendar.
     """
-    from caseline.guidance import library_for
-    from caseline.rules.engine import compute_flags, required_kinds
+    from caseline.store import library_for
+    from caseline.rules.engine import compute_flags, reads_recorded, required_kinds
     from caseline.store import chronology_end, database_file, get_case, list_people, load_facts
 
     path = database_file(conn)
@@ -135,12 +170,20 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
     case = get_case(conn, case_id, count_events=False)
     rules = library_for(conn, case.council or None)
     people = {person.id: person for person in list_people(conn, case_id)}
-    end = as_of or chronology_end(conn, case_id)
-    facts = load_facts(conn, case_id, required_kinds(rules.values()))
+    last = chronology_end(conn, case_id)
+    end, source = resolve_as_of(case, as_of, last)
+    facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=reads_recorded(rules.values()))
+    children = [pid for pid, person in people.items() if person.role == "child"]
     flags = compute_flags(facts, rules, as_of=end, records_from=case.records_from,
-                          people={pid: person.name for pid, person in people.items()})
+                          people={pid: person.name for pid, person in people.items()},
+                          children=children or None,
+                          born={pid: people[pid].born for pid in children},
+                          complete_for=case.complete_for,
+                          # A live case's records run to today; a case judged at a later date
+                          # (a decision) stops where its chronology does.
+                          records_until=None if source == "today" else last) if end is not None else []
     result = assemble(conn, case_id, flags=flags, rules=rules, as_of=end, case=case, people=people,
-                      with_anchors=with_anchors)
+                      with_anchors=with_anchors, as_of_source=source)
     if key is not None:
         with _LOCK:
             _CACHE[key] = result

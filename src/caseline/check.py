@@ -15,6 +15,7 @@ from caseline.kinds import PERSON_ROLES
 from caseline.store import SCHEMA, existing_tables, table_columns
 from caseline.store.inspect import (
     dangling_relatives,
+    events_without_subject,
     duplicate_refs,
     raw_case_ids,
     raw_event_rows,
@@ -93,7 +94,23 @@ def check_database(conn: sqlite3.Connection, progress: Callable[[int], None] | N
         for case_id, person_id, role in raw_people_roles(conn):
             if role and role not in PERSON_ROLES:
                 roles.add(f"people {case_id}/{person_id}: role: {role!r} is not one of {', '.join(PERSON_ROLES)}")
+        _check_subjects(conn, report)
     return report
+
+
+def _check_subjects(conn: sqlite3.Connection, report: CheckReport) -> None:
+    """A case with several children whose child-level events name no child: each such event
+    is read as concerning every child (one child's visit would satisfy a sibling's rule)."""
+    from caseline.guidance import load_library
+    from caseline.rules.engine import required_kinds
+
+    kinds = required_kinds(rule for rule in load_library() if rule.scope == "child")
+    for case_id, children, count in events_without_subject(conn, kinds):
+        report.warnings.append(
+            f"case {case_id!r}: {children} children, but {count} child-level event{'s' if count != 1 else ''} "
+            f"(visits, reviews, plans, placements) name no subject; each is read as concerning every child "
+            f"(set events.subject to the child's person id)"
+        )
 
 
 def _check_events(conn: sqlite3.Connection, cols: set[str], case_ids: set[str] | None, report: CheckReport,

@@ -269,7 +269,8 @@ def samples_build(db: str) -> None:
 @click.option("--case", help="Open this case directly.")
 @click.option("--read-only", is_flag=True, help="Open so that nothing can be written.")
 @click.option("--high-contrast", is_flag=True, help="Use the high-contrast theme.")
-def open_command(db: str | None, case: str | None, read_only: bool, high_contrast: bool) -> None:
+@click.option("--overview", is_flag=True, help="Show each case's overview first (o shows it any time).")
+def open_command(db: str | None, case: str | None, read_only: bool, high_contrast: bool, overview: bool = False) -> None:
     """Open DB in the timeline explorer (the sample cases when DB is omitted).
 
     A database filled only by plain sqlite-utils is opened read-only, as it is; run
@@ -299,7 +300,7 @@ def open_command(db: str | None, case: str | None, read_only: bool, high_contras
         conn.close()
     from caseline.tui import run_app
 
-    run_app(db, case_id=case, read_only=read_only, high_contrast=high_contrast)
+    run_app(db, case_id=case, read_only=read_only, high_contrast=high_contrast, overview_first=overview)
 
 
 def _sample_database() -> Path:
@@ -348,7 +349,7 @@ def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
 @click.option("--db", help="Show the rules in force in this database (with its local policy).")
 def guidance_command(fmt: str, db: str | None) -> None:
     """The rule library: each rule, its timescale, citation and status."""
-    from caseline.guidance import library_for
+    from caseline.store import library_for
 
     conn = _reading(db) if db else None
     try:
@@ -373,7 +374,7 @@ def guidance_command(fmt: str, db: str | None) -> None:
     for rule in rules:
         table.add_row(
             Text(clean(f"{rule.id}\n{rule.title}", one_line=False)),
-            Text(clean(rule.shape)),
+            Text(clean(f"{rule.shape}\nper {rule.scope}\nabsent: {rule.absence}", one_line=False)),
             Text(clean(f"{rule.status_label}\n({rule.confidence} confidence)", one_line=False)),
             Text(clean(_timescale(rule), one_line=False)),
             Text(clean(rule.citation_text)),
@@ -418,7 +419,8 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
     """Override one parameter of a rule, e.g. cin_visits every="4 weeks"."""
     import json
 
-    from caseline.guidance import GuidanceError, coerce_policy_value, library_for
+    from caseline.guidance import GuidanceError, coerce_policy_value
+    from caseline.store import library_for
     from caseline.store import StoreError, Transaction
     from caseline.store.writes import set_policy
 
@@ -442,6 +444,16 @@ def policy_set(db: str, rule_id: str, assignment: str, council: str) -> None:
     finally:
         conn.close()
     echo(f"{rule_id}.{param} = {json.dumps(value)} ({council or 'all councils'})")
+
+
+def _add_investigator_commands() -> None:
+    from caseline.cli_notes import export_command, notes_group
+
+    cli.add_command(notes_group)
+    cli.add_command(export_command)
+
+
+_add_investigator_commands()
 
 
 def main() -> None:

@@ -8,20 +8,37 @@ engine uses the package library overlaid with both, so a council's edits win.
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
-SHAPES = ("interval", "deadline", "review_chain", "worker_change", "precondition")
-STATUSES = ("statutory", "statutory_guidance", "local_policy", "ombudsman_expectation", "national_measure")
+SHAPES = ("interval", "deadline", "review_chain", "worker_change", "precondition", "recording")
+#: How sure the requirement is, strongest first. ``council_policy`` is never in the library:
+#: a rule becomes council policy when the council's own figure is in the ``policy`` table.
+#: ``caseline_default`` is a common local standard used when no council policy is set.
+STATUSES = ("statutory", "statutory_guidance", "national_measure", "ombudsman_expectation",
+            "council_policy", "caseline_default")
 STATUS_LABELS = {
     "statutory": "statutory duty",
     "statutory_guidance": "statutory guidance",
-    "local_policy": "local policy",
-    "ombudsman_expectation": "Ombudsman expectation",
     "national_measure": "national measure",
+    "ombudsman_expectation": "Ombudsman expectation",
+    "council_policy": "council policy",
+    "caseline_default": "caseline default",
 }
+#: Older libraries said ``local_policy`` for what is a caseline default unless set locally.
+LEGACY_STATUSES = {"local_policy": "caseline_default"}
+#: Shapes whose flags can be "possible"; their summaries state when a possible breach counts.
+MEASURED_SHAPES = ("interval", "deadline", "review_chain", "precondition")
+POSSIBLE_NOTE = (
+    "Where imprecise dates make a breach only possible, it is shown as a breach when the likeliest "
+    "reading (the middle of each date range) breaks the limit, and as information when that reading "
+    "keeps to it."
+)
+#: Absence modes (see DESIGN "Records versus reality") and scopes.
+ABSENCES = ("fault", "records", "conditional")
+SCOPES = ("child", "case")
 
 
 class GuidanceError(ValueError):
@@ -44,6 +61,25 @@ class Rule:
         return STATUS_LABELS.get(self.status, self.status.replace("_", " "))
 
     @property
+    def absence(self) -> str:
+        """``fault``, ``records`` or ``conditional``: what a missing required event means."""
+        value = str(self.params.get("absence", "records"))
+        return value if value in ABSENCES else "records"
+
+    @property
+    def scope(self) -> str:
+        """``child`` (worked out per child) or ``case`` (complaints, worker changes)."""
+        return "case" if self.params.get("scope") == "case" else "child"
+
+    @property
+    def figure_note(self) -> str:
+        """Said after the limit when the figure itself is a caseline default (the duty is
+        real but no source sets a number)."""
+        if self.params.get("figure") == "caseline_default" and self.status != "council_policy":
+            return " (the figure is a caseline default)"
+        return ""
+
+    @cached_property  # every flag carries it: worked out once per rule
     def citation_text(self) -> str:
         parts = [str(self.citation.get(k, "")).strip() for k in ("instrument", "provision")]
         text = ", ".join(p for p in parts if p)
@@ -70,11 +106,12 @@ class Rule:
 
 
 def _rule_from_mapping(data: dict[str, Any]) -> Rule:
+    status = str(data.get("status", ""))
     return Rule(
         id=str(data["id"]),
         title=str(data.get("title", data["id"])),
         shape=str(data["shape"]),
-        status=str(data.get("status", "")),
+        status=LEGACY_STATUSES.get(status, status),
         confidence=str(data.get("confidence", "")),
         summary=" ".join(str(data.get("summary", "")).split()),
         citation=dict(data.get("citation", {})),
@@ -88,7 +125,13 @@ def _package_library() -> tuple[Rule, ...]:
     from importlib.resources import files
 
     data = tomllib.loads(files("caseline").joinpath("guidance.toml").read_text(encoding="utf-8"))
-    return tuple(_rule_from_mapping(entry) for entry in data.get("rule", []))
+    rules = []
+    for entry in data.get("rule", []):
+        rule = _rule_from_mapping(entry)
+        if rule.shape in MEASURED_SHAPES:
+            rule = replace(rule, summary=f"{rule.summary} {POSSIBLE_NOTE}")
+        rules.append(rule)
+    return tuple(rules)
 
 
 def load_library() -> list[Rule]:
@@ -96,23 +139,29 @@ def load_library() -> list[Rule]:
     return list(_package_library())
 
 
-def library_for(conn: sqlite3.Connection | None, council: str | None = None) -> dict[str, Rule]:
-    """The rules in force for a database (and a council): package, then DB copy, then policy."""
+def rules_in_force(stored: Iterable[Mapping[str, Any]], policy: Iterable[tuple[str, str, str, str]],
+                   council: str | None = None) -> dict[str, Rule]:
+    """The rules in force: the package library, then a database's copy (*stored*: rows of its
+    ``guidance`` table as mappings), then its local *policy* rows ``(rule_id, council, param,
+    value)`` for *council*. Pure: the store reads the rows (:func:`caseline.store.library_for`)."""
     rules = {rule.id: rule for rule in _package_library()}
-    if conn is None:
-        return rules
-    from caseline.store.reads import policy_rows, stored_rules
-
-    for mapping in stored_rules(conn):
+    for mapping in stored:
         try:
-            stored = _rule_from_mapping(mapping)
+            rule = _rule_from_mapping(dict(mapping))
         except (ValueError, KeyError, TypeError):
             continue
-        if stored.shape in SHAPES:
-            rules[stored.id] = stored
+        if rule.shape in SHAPES:
+            shipped = rules.get(rule.id)
+            if shipped is not None:
+                # A copy made by an older caseline lacks the newer fields: take them as shipped.
+                missing = {k: v for k, v in shipped.params.items()
+                           if k in ("absence", "scope", "figure") and k not in rule.params}
+                if missing:
+                    rule = replace(rule, params={**rule.params, **missing})
+            rules[rule.id] = rule
     overrides: dict[str, dict[str, Any]] = {}
     # A council's own row beats the all-councils row ('' sorts first).
-    for rule_id, row_council, param, value in policy_rows(conn):
+    for rule_id, row_council, param, value in sorted(policy, key=lambda row: row[1]):
         if row_council and row_council != (council or ""):
             continue
         try:
@@ -122,7 +171,12 @@ def library_for(conn: sqlite3.Connection | None, council: str | None = None) -> 
     for rule_id, params in overrides.items():
         if rule_id in rules:
             rule = rules[rule_id]
-            rules[rule_id] = replace(rule, params={**rule.params, **params})
+            # The council's own figure: its standing is now council policy, whatever the
+            # library's default was (a council may set a stricter figure than the law).
+            changed = any(rule.params.get(k) != v for k, v in params.items()
+                          if k not in ("label", "status_label", "target_label", "trigger_label"))
+            status = "council_policy" if changed or rule.status == "caseline_default" else rule.status
+            rules[rule_id] = replace(rule, status=status, params={**rule.params, **params})
     return rules
 
 

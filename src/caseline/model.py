@@ -20,6 +20,9 @@ __all__ = [
     "Fact",
     "Flag",
     "Note",
+    "NoteVersion",
+    "Star",
+    "NOTE_TAGS",
     "EventFilter",
     "FLAG_KINDS",
     "SEVERITIES",
@@ -45,6 +48,10 @@ class CaseInfo:
     records_from: date | None
     teaching: dict
     event_count: int = 0
+    #: The case's own as-of date (e.g. the decision date); ``None`` for a live case.
+    as_of: date | None = None
+    #: Event kinds whose records the case declares complete: an absent one did not happen.
+    complete_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,8 @@ class Fact(NamedTuple):
     dates: DateRange
     relative_to: str
     offset_days: int | None
+    subject: str = ""
+    recorded: str = ""
 
 
 FLAG_KINDS = (
@@ -100,6 +109,10 @@ FLAG_KINDS = (
     "family_not_told",
     "precondition",
     "coverage",
+    "met",
+    "pending",
+    "condition",
+    "late_record",
 )
 SEVERITIES = ("breach", "attention", "info")
 CERTAINTIES = ("definite", "possible")
@@ -123,6 +136,12 @@ class Flag:
         due: the date a required event was due by, where that applies.
         events: ids of the events the flag rests on.
         message: one sentence showing the arithmetic and the limit.
+        subject: the child (or children, comma-separated) the flag concerns; empty for a
+            case-level rule or a case with no child named.
+        status: the honest standing of the requirement (``statutory``,
+            ``statutory_guidance``, ``national_measure``, ``ombudsman_expectation``,
+            ``council_policy``, ``caseline_default``).
+        citation: where the requirement comes from.
     """
 
     key: str
@@ -135,6 +154,9 @@ class Flag:
     due: date | None
     events: tuple[int, ...]
     message: str
+    subject: str = ""
+    status: str = ""
+    citation: str = ""
 
     @property
     def sort_key(self) -> tuple:
@@ -152,12 +174,27 @@ class Flag:
             "due": self.due.isoformat() if self.due else None,
             "events": list(self.events),
             "message": self.message,
+            "subject": self.subject,
+            "status": self.status,
+            "citation": self.citation,
         }
+
+
+#: The tags a note may carry: an investigator's findings in the Ombudsman's terms, a query,
+#: or a plain note.
+NOTE_TAGS = ("finding", "fault", "injustice", "remedy", "query", "no-fault", "note")
 
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """An investigator's note or finding, on an event, a flag (by its stable key) or the case."""
+    """An investigator's note or finding, on an event, a flag (by its stable key) or the case.
+
+    Attributes:
+        created: when it was first written (ISO timestamp, UTC).
+        updated: when it was last edited, deleted or restored (``None``: never).
+        deleted: when it was deleted (``None``: it is live); deleted notes keep their text
+            and can be restored.
+    """
 
     id: int
     case_id: str
@@ -167,6 +204,48 @@ class Note:
     author: str
     tag: str
     text: str
+    updated: str | None = None
+    deleted: str | None = None
+
+    @property
+    def target(self) -> str:
+        """``event``, ``flag`` or ``case``: what the note is about."""
+        if self.event_id is not None:
+            return "event"
+        if self.flag_key:
+            return "flag"
+        return "case"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "case_id": self.case_id, "event_id": self.event_id, "flag_key": self.flag_key,
+            "created": self.created, "updated": self.updated, "deleted": self.deleted,
+            "author": self.author, "tag": self.tag, "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteVersion:
+    """One version of a note: what it said after an action (``created``, ``edited``,
+    ``deleted``, ``restored``), who did it and when."""
+
+    note_id: int
+    changed: str
+    action: str
+    author: str
+    tag: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Star:
+    """An event or a flag (by its stable key) an investigator marked as key."""
+
+    case_id: str
+    event_id: int | None
+    flag_key: str | None
+    created: str
+    author: str
 
 
 @dataclass(frozen=True)

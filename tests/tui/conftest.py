@@ -194,7 +194,9 @@ def analysis_from(flag_provider=leics_flags, rules=rules_provider):
     from caseline.analysis import assemble
 
     def provide(conn, case_id, as_of=None):
-        return assemble(conn, case_id, flags=flag_provider(conn, case_id), rules=rules(conn, None), as_of=as_of)
+        # Judged at a fixed day, as a case with its own as-of date is (the decision's).
+        return assemble(conn, case_id, flags=flag_provider(conn, case_id), rules=rules(conn, None),
+                        as_of=as_of or date(2022, 9, 6), as_of_source="given" if as_of else "case")
 
     return provide
 

@@ -297,7 +297,7 @@ async def test_filter_dialog_by_kind_then_clear(leics_db):
         assert "worker change" not in screen_text(app)
         assert "3 of 18 events" in screen.status_text and "1 of 8 flags" in screen.status_text
         assert "kind=cin_visit" in screen.status_text
-        await pilot.press("x")
+        await pilot.press("F")
         await pilot.pause()
         assert not app.screen.event_filter.active
         assert app.screen.model.event_count == 18
@@ -399,9 +399,13 @@ async def test_help_lists_bindings_and_closes(leics_db):
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
-        text = screen_text(app)
-        for words in ("Next flag", "case.next-flag", "Go to date", "timeline.page-down", "Next match", "Commands"):
-            assert words in text
+        first_page = screen_text(app)
+        app.screen.query_one("#help-dialog").scroll_end(animate=False)  # the help scrolls
+        await pilot.pause()
+        text = first_page + screen_text(app)
+        for words in ("Next flag", "case.next-flag", "Go to date", "timeline.page-down", "Next match", "Commands",
+                      "Scroll down", "Read on (long rows)", "case.child", "case.clear-filter"):
+            assert words in text, words
         await pilot.press("escape")
         assert app.screen.case_id == LEICS
 
@@ -726,3 +730,26 @@ async def test_go_to_date_while_reading_finds_an_event_that_began_before_the_day
         await pilot.press("g", *"15 Sep 2021", "enter")
         await pilot.pause()
         assert current(app).event_id == 4  # the ~11-20 Sep visit, read from the rows before the day
+
+
+async def test_met_checks_are_hidden_until_m_and_the_status_names_the_as_of(leics_db):
+    from caseline.model import Flag
+
+    met = Flag("icpc_timescale:met:20", "met", "icpc_timescale", "info", "definite", date(2022, 2, 1),
+               date(2022, 2, 24), date(2022, 3, 3), (),
+               "ICPC 10 working days after the strategy discussion — within 15 working days")
+    app = make_app(leics_db, flag_provider=lambda conn, case_id: [GAP, met])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert "as of 6 Sep 2022" in screen.status_text
+        assert "1 met hidden (m)" in screen.status_text
+        shown = [row.flag for row in (screen.model.row(i) for i in range(len(screen.model))) if row.is_flag]
+        assert met not in shown and GAP in shown
+        await pilot.press("m")
+        await settle(pilot)
+        shown = [row.flag for row in (screen.model.row(i) for i in range(len(screen.model))) if row.is_flag]
+        assert met in shown and "1 met shown (m)" in screen.status_text
+        await pilot.press("m")
+        await settle(pilot)
+        assert met not in [row.flag for row in (screen.model.row(i) for i in range(len(screen.model))) if row.is_flag]

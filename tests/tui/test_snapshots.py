@@ -70,3 +70,20 @@ def test_filter_dialog_small(snap_compare, leics_db):
 def test_one_child_medium(snap_compare, leics_db):
     """120x40: following G (c), lanes and status line say so."""
     assert snap_compare(make_app(leics_db), terminal_size=(120, 40), run_before=steps("c", "j", "j", "enter"))
+
+
+def test_case_overview(snap_compare, leics_db):
+    """The overview (o): the case, its as-of, flags grouped by rule with counts, notes by tag."""
+    from caseline.store import open_database
+    from caseline.store.notes import add_note, set_star
+
+    from .conftest import GAP, LEICS
+
+    conn = open_database(leics_db)
+    add_note(conn, LEICS, text="Eleven weeks without a visit against a six-week standard: fault", tag="fault",
+             author="Investigator A", created="2026-01-05T10:00:00Z", flag_key=GAP.key)
+    add_note(conn, LEICS, text="Was Mr X told of the change in December?", tag="query", author="Investigator A",
+             created="2026-01-05T10:05:00Z", event_id=10)
+    set_star(conn, LEICS, starred=True, author="Investigator A", when="2026-01-05T10:06:00Z", flag_key=GAP.key)
+    conn.close()
+    assert snap_compare(make_app(leics_db), terminal_size=SIZE, run_before=steps("o"))

@@ -12,71 +12,111 @@ from caseline.kinds import EVENT_COLUMNS, REQUIRED_EVENT_COLUMNS
 IMPORT_COLUMNS = frozenset(EVENT_COLUMNS)
 
 
-def csv_rows(path: Path, problems: Problems, progress: Callable[[int, int], None] | None = None
-             ) -> Iterator[tuple[str, dict[str, str]]]:
-    """``(FILE:LINE, {column: value})`` for each data row of *path*.
+class CsvFile:
+    """A CSV file of events read a line at a time: its checked header, then its rows.
 
-    Header problems (missing, unknown or repeated columns) stop the file; a row of the wrong
-    width is reported and skipped. *progress* is called now and then with the bytes and the
-    rows read so far.
+    Header problems (missing, unknown or repeated columns) leave :attr:`header` ``None``; a
+    row of the wrong width is reported and skipped.
+
+    Args:
+        path: the file.
+        problems: where problems go.
+        progress: called now and then with the bytes and the rows read so far.
     """
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        problems.add(str(path), None, f"cannot be read ({exc.strerror})")
-        return
-    read = 0
 
-    def lines() -> Iterator[str]:
-        # Bytes a line at a time, decoded here: a bad byte is reported on its own line.
-        nonlocal read
-        for number, raw in enumerate(handle, start=1):
-            read += len(raw)
-            try:
-                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise _NotUtf8(number, exc.start + 1) from None
-
-    with handle:
-        reader = csv.reader(lines())
+    def __init__(self, path: Path, problems: Problems, progress: Callable[[int, int], None] | None = None) -> None:
+        self.path = path
+        self.problems = problems
+        self.progress = progress
+        self.header: list[str] | None = None
+        self.read = 0
+        self._handle = None
         try:
-            header = [column.strip() for column in next(reader)]
+            # Text mode with the C decoder: a Python loop per line would cost a third of the
+            # import. A bad byte is located afterwards (:func:`_bad_utf8_line`).
+            self._handle = path.open(encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            problems.add(str(path), None, f"cannot be read ({exc.strerror})")
+            return
+        self._reader = csv.reader(self._counted())
+        try:
+            header = [column.strip() for column in next(self._reader)]
         except StopIteration:
             problems.add(str(path), None, "is empty")
-            return
-        except _NotUtf8 as exc:
-            problems.add(f"{path}:{exc.line}", None, exc.message)
-            return
+        except UnicodeDecodeError:
+            self._not_utf8()
         except csv.Error as exc:
             problems.add(f"{path}:1", None, f"is not valid CSV ({exc})")
+        else:
+            if _header_ok(path, header, problems):
+                self.header = header
+        if self.header is None:
+            self.close()
+
+    def _counted(self) -> Iterator[str]:
+        # The characters read so far, for the progress bar (counted a block at a time).
+        handle = self._handle
+        while block := handle.readlines(1 << 16):
+            self.read += sum(map(len, block))
+            yield from block
+
+    def _not_utf8(self) -> None:
+        line, column = _bad_utf8_line(self.path)
+        self.problems.add(f"{self.path}:{line}", None, f"is not UTF-8 text (byte {column} of the line); save it as UTF-8")
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """``(line, values)`` for each data row, values in header order."""
+        if self.header is None:
             return
-        if not _header_ok(path, header, problems):
-            return
-        width = len(header)
+        width = len(self.header)
+        reader = self._reader
+        count = 0
         try:
-            for count, row in enumerate(reader, start=1):
-                where = f"{path}:{reader.line_num}"
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
+            for row in reader:
                 if len(row) != width:
-                    problems.add(where, None, f"has {len(row)} fields, the header has {width}")
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
+                    self.problems.add(f"{self.path}:{reader.line_num}", None,
+                                      f"has {len(row)} fields, the header has {width}")
                     continue
-                yield where, dict(zip(header, row))
-                if progress is not None and count % 5000 == 0:
-                    progress(read, count)
-        except _NotUtf8 as exc:
-            problems.add(f"{path}:{exc.line}", None, exc.message)
+                count += 1
+                yield reader.line_num, row
+                if self.progress is not None and count % 5000 == 0:
+                    self.progress(self.read, count)
+        except UnicodeDecodeError:
+            self._not_utf8()
         except csv.Error as exc:
-            problems.add(f"{path}:{reader.line_num}", None, f"is not valid CSV ({exc})")
-    if progress is not None:
-        progress(read, reader.line_num - 1 if reader.line_num else 0)
+            self.problems.add(f"{self.path}:{reader.line_num}", None, f"is not valid CSV ({exc})")
+        finally:
+            self.close()
+        if self.progress is not None:
+            self.progress(self.read, count)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
 
-class _NotUtf8(Exception):
-    def __init__(self, line: int, column: int) -> None:
-        super().__init__(line)
-        self.line = line
-        self.message = f"is not UTF-8 text (byte {column} of the line); save it as UTF-8"
+def csv_rows(path: Path, problems: Problems, progress: Callable[[int, int], None] | None = None
+             ) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(FILE:LINE, {column: value})`` for each data row of *path* (see :class:`CsvFile`)."""
+    source = CsvFile(path, problems, progress)
+    if source.header is None:
+        return
+    for line, row in source.rows():
+        yield f"{path}:{line}", dict(zip(source.header, row))
+
+
+def _bad_utf8_line(path: Path) -> tuple[int, int]:
+    """The line and byte (both from 1) of the first byte in *path* that is not UTF-8."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                return number, exc.start + 1
+    return 1, 1
 
 
 def _header_ok(path: Path, header: list[str], problems: Problems) -> bool:

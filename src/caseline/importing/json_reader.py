@@ -7,7 +7,8 @@ from pathlib import Path
 
 from caseline.importing.problems import Problems
 
-CASE_FIELDS = ("id", "title", "council", "summary", "source", "illustrative", "records_from", "teaching")
+CASE_FIELDS = ("id", "title", "council", "summary", "source", "illustrative", "records_from", "teaching",
+               "as_of", "complete_for")
 PERSON_FIELDS = ("id", "name", "role", "born")
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from caseline.dates import DateError, DateRange, parse_range
 from caseline.importing.json_reader import CASE_FIELDS, PERSON_FIELDS
 from caseline.importing.problems import Problems
-from caseline.kinds import KNOWN_KINDS, PERSON_ROLES
+from caseline.kinds import PERSON_ROLES, is_known_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ def check_event_fields(values: Mapping[str, object]) -> tuple[CheckedEvent, list
     recorded = _text(values, "recorded")
     if recorded and not is_date_or_timestamp(recorded):
         problems.append(FieldProblem("recorded", f"{recorded!r} is not an ISO date or date-time"))
-    return CheckedEvent(event_id, kind, summary, dates, offset, kind in KNOWN_KINDS), problems
+    return CheckedEvent(event_id, kind, summary, dates, offset, is_known_kind(kind)), problems
 
 
 # --- Cases and people (JSON case files, sample case.toml) -----------------------------------------
@@ -144,6 +144,9 @@ def check_case_fields(where: str, case: dict, problems: Problems) -> tuple | Non
         return None
     records_from = as_text(case.get("records_from")).strip()
     _date_field(where, "records_from", records_from, problems)
+    as_of = as_text(case.get("as_of")).strip()
+    _date_field(where, "as_of", as_of, problems)
+    complete_for = _kind_list(where, case.get("complete_for"), problems)
     teaching = case.get("teaching")
     return (
         case_id,
@@ -154,7 +157,21 @@ def check_case_fields(where: str, case: dict, problems: Problems) -> tuple | Non
         1 if case.get("illustrative") in (True, 1, "1", "true", "yes") else 0,
         records_from or None,
         json.dumps(teaching) if teaching else None,
+        as_of or None,
+        ",".join(complete_for) or None,
     )
+
+
+def _kind_list(where: str, value: object, problems: Problems) -> list[str]:
+    """``complete_for``: a list of event kinds, or one string of them separated by commas."""
+    if value is None or value == "":
+        return []
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    kinds = [str(item).strip() for item in items if str(item).strip()]
+    for kind in kinds:
+        if kind != "all" and not is_known_kind(kind):
+            problems.add(where, "complete_for", f"{kind!r} is not a known event kind")
+    return kinds
 
 
 def check_person_fields(where: str, case_id: str, person: object, problems: Problems) -> tuple | None:

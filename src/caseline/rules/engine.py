@@ -3,20 +3,29 @@
 Pure and deterministic: events are sorted here, so input order never matters; nothing reads
 the clock or the database. Each rule *shape* lives in a module of its own over the shared
 measuring core (:mod:`caseline.rules.measure`).
+
+One child at a time: a rule with ``scope = "child"`` is worked out for each child of the case
+(people with role ``child``) over that child's events and the events with no subject (which
+concern every child). A finding identical for several children is one flag naming them all;
+flags of a case with several children name their child. Rules with ``scope = "case"``
+(complaints, worker changes) are worked out once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 
+from caseline.dates import DateRange
 from caseline.guidance import Rule
 from caseline.kinds import STATUS_PAIRS
 from caseline.model import Flag
 from caseline.rules.deadline import deadline_rule
 from caseline.rules.interval import interval_rule
-from caseline.rules.measure import CaseFacts, EventLike
+from caseline.rules.measure import CaseFacts, EventLike, event_order
 from caseline.rules.precondition import precondition_rule
+from caseline.rules.recording import recording_rule
 from caseline.rules.review_chain import review_chain_rule
 from caseline.rules.worker_change import worker_change_rule
 
@@ -26,18 +35,34 @@ SHAPE_RULES = {
     "review_chain": review_chain_rule,
     "worker_change": worker_change_rule,
     "precondition": precondition_rule,
+    "recording": recording_rule,
 }
+
+_KIND_PARAMS = ("open", "close", "required", "trigger", "target", "worker", "informed", "when_open",
+                "decision", "condition", "omitted_if_after", "trigger_fallback", "open_fallback")
 
 
 def required_kinds(rules: Iterable[Rule]) -> set[str]:
     """Every event kind some rule reads: the rest need not be loaded to compute flags."""
     kinds: set[str] = set()
     for rule in rules:
-        for key in ("open", "close", "required", "trigger", "target", "worker", "informed", "when_open"):
+        for key in _KIND_PARAMS:
             kinds.update(rule.params.get(key, []))
         for opened in rule.params.get("when_open", []):
             kinds.update(STATUS_PAIRS.get(opened, ()))
+        for phase in rule.params.get("every_after", []):
+            kinds.update(phase.get("when", []))
+            kinds.update(phase.get("unless", []))
+        if rule.params.get("anchor") == "enquiry":
+            kinds.update(("s47_enquiry", "s47_substantiated"))
+        if rule.params.get("eligibility"):
+            kinds.update(("lac_start", "lac_end"))
     return kinds
+
+
+def reads_recorded(rules: Iterable[Rule]) -> bool:
+    """Whether some rule reads ``events.recorded`` (every kind's)."""
+    return any(rule.shape == "recording" for rule in rules)
 
 
 def compute_flags(
@@ -47,6 +72,10 @@ def compute_flags(
     as_of: date | None = None,
     records_from: date | None = None,
     people: Mapping[str, str] | None = None,
+    children: Sequence[str] | None = None,
+    born: Mapping[str, DateRange | None] | None = None,
+    complete_for: Iterable[str] = (),
+    records_until: date | None = None,
 ) -> list[Flag]:
     """Every flag the events raise under *rules*, as known on *as_of*.
 
@@ -57,21 +86,75 @@ def compute_flags(
             once it has passed. Default: the last day of the chronology.
         records_from: the chronology is complete only from this day.
         people: person id -> display name, for messages.
+        children: the case's children (person ids); default: the distinct subjects of the
+            events, if any.
+        born: child id -> date of birth (a range when approximate).
+        complete_for: event kinds whose records the case declares complete.
+        records_until: the chronology's last day, when it is judged at a later as-of (a
+            decision date): a record-kind event due after it is a records question.
 
     Returns:
         Flags sorted by start date, then severity, then key.
     """
-    events = list(events)
+    events = sorted(events, key=event_order)
     if not events:
         return []
     if as_of is None:
         as_of = max(e.dates.end for e in events)
     rule_list = list(rules.values()) if isinstance(rules, Mapping) else list(rules)
-    case = CaseFacts(events, as_of, records_from, people or {})
+    names = dict(people or {})
+    if children is None:
+        children = sorted({e.subject for e in events} - {""})
+    children = list(dict.fromkeys(children))
+    born = born or {}
+    complete = tuple(complete_for)
+    whole = CaseFacts(events, as_of, records_from, names, complete_for=complete, presorted=True,
+                      records_until=records_until,
+                      child=children[0] if len(children) == 1 else "",
+                      born=born.get(children[0]) if len(children) == 1 else None)
     flags: list[Flag] = []
+    child_rules = []
     for rule in sorted(rule_list, key=lambda r: r.id):
         shape = SHAPE_RULES.get(rule.shape)
-        if shape is not None:
-            flags.extend(shape(rule, case))
+        if shape is None:
+            continue
+        if rule.scope == "child" and len(children) > 1:
+            child_rules.append((rule, shape))
+        else:
+            found = shape(rule, whole)
+            if len(children) == 1 and rule.scope == "child":
+                found = [replace(f, subject=children[0]) for f in found]
+            flags.extend(found)
+    if child_rules:
+        flags.extend(_per_child(events, child_rules, children, as_of, records_from, names, born, complete,
+                                records_until))
     flags.sort(key=lambda f: f.sort_key)
     return flags
+
+
+def _per_child(events, child_rules, children, as_of, records_from, names, born, complete,
+               records_until) -> list[Flag]:
+    """Child-level rules for each child; identical findings merged into one flag."""
+    known = set(children)
+    case_kinds = frozenset(e.kind for e in events if e.dates.start <= as_of)
+    found: dict[tuple, tuple[Flag, list[str]]] = {}
+    for child in children:
+        mine = [e for e in events if (getattr(e, "subject", "") or "") not in known or e.subject == child]
+        facts = CaseFacts(mine, as_of, records_from, names, child=child, born=born.get(child),
+                          complete_for=complete, presorted=True, records_until=records_until,
+                          case_kinds=case_kinds)
+        for rule, shape in child_rules:
+            for flag in shape(rule, facts):
+                key = (flag.key, flag.severity, flag.certainty, flag.start, flag.end, flag.due, flag.events,
+                       flag.message)
+                if key in found:
+                    found[key][1].append(child)
+                else:
+                    found[key] = (flag, [child])
+    merged = []
+    for flag, who in found.values():
+        shown = " and ".join(names.get(c, c) for c in who) if len(who) < 3 else \
+            ", ".join(names.get(c, c) for c in who[:-1]) + f" and {names.get(who[-1], who[-1])}"
+        key = flag.key if len(who) == len(children) else f"{flag.key}@{'+'.join(who)}"
+        merged.append(replace(flag, key=key, subject=",".join(who), message=f"{shown}: {flag.message}"))
+    return merged

@@ -1,7 +1,13 @@
 """Interval rules: while a status is open, an event of a kind must recur at most every N.
 
-Produces *gap* flags; the interval may change with time (private fostering: 6 weeks in year
-one, 12 after).
+Produces *gap* flags, and one information row for the next event still pending at the as-of
+date. The interval may change with time (private fostering: 6 weeks in year one, 12 after)
+and a later phase may depend on a recorded attribute: a looked-after child's placement
+intended to last until 18 (``placement_long_term``) may be visited every 3 months after its
+first year; any other placement stays at 6 weeks; when the intention is not recorded the
+6-week limit applies but a gap that only it breaks is shown as *possible*.
+
+Care-leaver rules open only for a child eligible by age (see :mod:`caseline.rules.eligibility`).
 """
 
 from __future__ import annotations
@@ -16,15 +22,32 @@ from caseline.rules.measure import (
     EventLike,
     Finding,
     Marker,
+    Period,
     breach,
     coverage_flag,
+    demoted,
     durations,
     event_span,
+    info_flag,
     limit_text,
     make_flag,
     open_periods,
+    plausible,
+    records_end_flag,
     when,
 )
+
+
+class _Phase:
+    __slots__ = ("after", "every", "when_kinds", "unless_kinds", "otherwise", "note")
+
+    def __init__(self, data: dict) -> None:
+        self.after = parse_duration(str(data["after"]))
+        self.every = parse_duration(str(data["every"]))
+        self.when_kinds = list(data.get("when", []))
+        self.unless_kinds = list(data.get("unless", []))
+        self.otherwise = parse_duration(str(data["otherwise"])) if data.get("otherwise") else None
+        self.note = str(data.get("note", ""))
 
 
 def interval_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
@@ -33,95 +56,168 @@ def interval_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     every, first_within = durations(p, "every", "first_within")
     if every is None:
         return []
-    phases = [(parse_duration(str(x["after"])), parse_duration(str(x["every"])), str(x.get("note", "")))
-              for x in p.get("every_after", [])]
+    phases = [_Phase(x) for x in p.get("every_after", [])]
     restart = any(k == "placement_start" for k in p.get("open", []))
     periods = open_periods(case, p.get("open", []), p.get("close", []), restart=restart)
+    if not periods and p.get("open_fallback"):
+        # e.g. becoming looked after, when no placement is recorded
+        periods = open_periods(case, p["open_fallback"], p.get("close", []), restart=restart)
     if not periods:
         return []
+    flags: list[Flag] = []
+    uncertain: set[int] = set()
+    if p.get("eligibility"):
+        from caseline.rules.eligibility import eligible_periods
+
+        periods, uncertain, notes = eligible_periods(rule, case, periods, str(p["eligibility"]))
+        flags.extend(notes)
+        if not periods:
+            return flags
     visits = case.of(required)
     label = str(p.get("label", rule.title))
     status = str(p.get("status_label", "the status"))
-    if not visits:
+    if not visits and case.wholly_absent(required) and not any(case.not_happened.get(k) for k in required):
         first = periods[0].opened
         due = add_duration(max(first.dates.end, case.records_from or first.dates.end), first_within or every)
         if case.as_of > due:
-            return [coverage_flag(rule, case, first, f"{status} was open")]
-        return []
-
-    flags: list[Flag] = []
+            return [*flags, coverage_flag(rule, case, first, f"{status} was open")]
+        return flags
+    g = _Gaps(rule, case, label, status, required, every, phases)
     for period in periods:
-        opened = period.opened
-        end_event = period.closed
+        found = g.period(period)
+        if id(period) in uncertain:
+            found = [_possible(f) for f in found]
+        flags.extend(found)
+    return flags
+
+
+def _possible(flag: Flag) -> Flag:
+    from dataclasses import replace
+
+    if flag.severity == "breach":
+        return replace(flag, certainty="possible",
+                       message=flag.message + " (if the child was eligible: the date of birth leaves it open)")
+    return flag
+
+
+class _Gaps:
+    def __init__(self, rule, case, label, status, required, every, phases) -> None:
+        self.rule, self.case, self.label, self.status = rule, case, label, status
+        self.required, self.every, self.phases = required, every, phases
+        (self.first_within,) = durations(rule.params, "first_within")
+
+    def period(self, period: Period) -> list[Flag]:
+        case = self.case
+        opened, end_event = period.opened, period.closed
+        visits = case.of(self.required)
         inside = [v for v in visits if v.dates.end >= opened.dates.start
                   and (end_event is None or v.dates.start <= end_event.dates.end)]
+        attributes = self._attributes(opened, end_event)
         anchor: EventLike = opened
-        limit = first_within or every
+        limits = (self.first_within or self.every,) * 2
         if case.records_from and opened.dates.end < case.records_from:
             # Visits before the record starts are unknown: measure from its first day.
             earlier = [v for v in inside if v.dates.end < case.records_from]
             anchor = earlier[-1] if earlier else Marker(case.records_from, "records_from")
-            limit = _limit_at(opened, anchor, every, phases)
+            limits = self._limits_at(opened, anchor, attributes)
             inside = [v for v in inside if v.dates.end >= case.records_from]
+        flags: list[Flag] = []
         for visit in inside:
-            flags.extend(_gap(rule, case, anchor, visit, limit, label, status))
+            flags.extend(self._gap(anchor, visit, limits))
             anchor = visit
-            limit = _limit_at(opened, visit, every, phases)
-        if end_event is not None:
-            closing = end_event
+            limits = self._limits_at(opened, visit, attributes)
+        until = case.records_until if self.rule.absence == "records" and not case.complete(self.required) else None
+        due = add_duration(anchor.dates.end, limits[0])
+        if end_event is None and until is not None and due < case.as_of:
+            if due >= until:
+                since = "the start of the record" if isinstance(anchor, Marker) else when(anchor.dates)
+                flags.append(records_end_flag(self.rule, case, anchor, due, since))
+                return flags
+            closing = Marker(until, "as_of")
         else:
-            closing = Marker(case.as_of, "as_of")
-        flags.extend(_gap(rule, case, anchor, closing, limit, label, status, open_end=end_event is None))
-    return flags
+            closing = end_event if end_event is not None else Marker(case.as_of, "as_of")
+        found = self._gap(anchor, closing, limits, open_end=end_event is None)
+        flags.extend(found)
+        if end_event is None and not found:
+            due = add_duration(anchor.dates.end, limits[0])
+            if due >= case.as_of:
+                message = (f"Next {self.label} due by {format_day(due)} ({limits[0]} after "
+                           f"{'the start of the record' if isinstance(anchor, Marker) else when(anchor.dates)}) — "
+                           f"not yet due as of {format_day(case.as_of)}; {limit_text(self.rule, limits[0])}")
+                flags.append(info_flag(self.rule, "pending", anchor.dates.start, due, due, [anchor],
+                                       message, f"{anchor.id}:pending"))
+        return flags
 
+    def _attributes(self, opened: EventLike, closed: EventLike | None) -> dict[str, list[EventLike]]:
+        kinds = {k for ph in self.phases for k in (*ph.when_kinds, *ph.unless_kinds)}
+        found: dict[str, list[EventLike]] = {}
+        for kind in kinds:
+            found[kind] = [e for e in self.case.of([kind]) if e.dates.end >= opened.dates.start
+                           and (closed is None or e.dates.start <= closed.dates.end)]
+        return found
 
-def _limit_at(opened: EventLike, anchor: EventLike, every: Duration, phases) -> Duration:
-    """The interval in force for the next event after *anchor*: a later phase applies once
-    the next event would fall due inside it (private fostering: 12 weeks after year one)."""
-    limit = every
-    for after, later_every, _ in phases:
-        if add_duration(anchor.dates.end, limit) > add_duration(opened.dates.end, after):
-            limit = later_every
-    return limit
+    def _limits_at(self, opened: EventLike, anchor: EventLike, attributes) -> tuple[Duration, Duration]:
+        """(strict, lenient) interval for the next event after *anchor*: a later phase applies
+        once the next event would fall due inside it. They differ only while a condition the
+        phase depends on is not recorded either way."""
+        strict = lenient = self.every
+        for phase in self.phases:
+            if add_duration(anchor.dates.end, strict) <= add_duration(opened.dates.end, phase.after):
+                continue
+            if not phase.when_kinds:
+                strict = lenient = phase.every
+                continue
+            def known(kinds):
+                return any(e.dates.start <= add_duration(anchor.dates.end, phase.every)
+                           for k in kinds for e in attributes.get(k, ()))
+            if known(phase.when_kinds):
+                strict = lenient = phase.every
+            elif known(phase.unless_kinds):
+                strict = lenient = phase.otherwise or strict
+            else:
+                strict, lenient = phase.otherwise or strict, phase.every
+        return strict, lenient
 
+    def _limit_words(self, limits: tuple[Duration, Duration]) -> str:
+        strict, lenient = limits
+        if strict == lenient:
+            return limit_text(self.rule, strict)
+        note = next((ph.note for ph in self.phases if ph.when_kinds), "")
+        return (f"{limit_text(self.rule, strict)} ({lenient} {note}; the placement's intention is "
+                f"not recorded)")
 
-def _gap(rule: Rule, case: CaseFacts, earlier: EventLike, later: EventLike, limit: Duration,
-         label: str, status: str, open_end: bool = False) -> list[Flag]:
-    if later.dates.end <= (case.records_from or date.min):
-        return []
-    definite, possible = breach(earlier, later, limit)
-    if not possible:
-        return []
-    due = add_duration(earlier.dates.end, limit)
-    span = event_span(earlier, later, limit if limit.unit != "days" else Duration(1, "weeks"))
-    since = "the start of the record" if earlier.kind == "records_from" else when(earlier.dates)
-    if isinstance(later, Marker) and later.kind == "as_of":
-        message = (
-            f"No {label} for {span.text()} since {since} (as of {format_day(case.as_of)}); "
-            f"{limit_text(rule, limit)}"
-        )
-        tag = f"{earlier.id}:open"
-    elif later.kind not in rule.params.get("required", []):
-        message = (
-            f"No {label} for {span.text()} between {since} and the end of the {status} "
-            f"({when(later.dates)}); {limit_text(rule, limit)}"
-        )
-        tag = f"{earlier.id}:{later.id}:end"
-    else:
-        message = (
-            f"No {label} for {span.text()} from {since} to {when(later.dates)}; "
-            f"{limit_text(rule, limit)}"
-        )
-        tag = f"{earlier.id}:{later.id}"
-    events = [e for e in (earlier, later) if not isinstance(e, Marker)]
-    return [make_flag(rule, Finding(
-        kind="gap",
-        severity="breach",
-        definite=definite,
-        start=earlier.dates.start,
-        end=later.dates.end,
-        due=due,
-        events=events,
-        message=message,
-        tag=tag,
-    ))]
+    def _gap(self, earlier: EventLike, later: EventLike, limits: tuple[Duration, Duration],
+             open_end: bool = False) -> list[Flag]:
+        rule, case = self.rule, self.case
+        if later.dates.end <= (case.records_from or date.min):
+            return []
+        strict, lenient = limits
+        definite, possible = breach(earlier, later, strict)
+        if not possible:
+            return []
+        if lenient != strict:
+            definite = breach(earlier, later, lenient)[0]
+        due = add_duration(earlier.dates.end, strict)
+        span = event_span(earlier, later, strict if strict.unit != "days" else Duration(1, "weeks"))
+        since = "the start of the record" if earlier.kind == "records_from" else when(earlier.dates)
+        words = self._limit_words(limits)
+        if isinstance(later, Marker) and later.kind == "as_of":
+            upto = (f"to the end of the chronology, {format_day(later.dates.start)}" if case.records_until
+                    else f"as of {format_day(case.as_of)}")
+            message = (f"No {self.label} for {span.text()} since {since} ({upto}; "
+                       f"due by {format_day(due)}); {words}")
+            tag = f"{earlier.id}:open"
+        elif later.kind not in self.required:
+            message = (f"No {self.label} for {span.text()} between {since} and the end of the {self.status} "
+                       f"({when(later.dates)}; due by {format_day(due)}); {words}")
+            tag = f"{earlier.id}:{later.id}:end"
+        else:
+            message = (f"No {self.label} for {span.text()} from {since} to {when(later.dates)} "
+                       f"(due by {format_day(due)}); {words}")
+            tag = f"{earlier.id}:{later.id}"
+        events = [e for e in (earlier, later) if not isinstance(e, Marker)]
+        finding = Finding("gap", "breach", definite, earlier.dates.start, later.dates.end, due, events,
+                          message, tag)
+        if definite or lenient != strict or plausible(earlier, later, strict):
+            return [make_flag(rule, finding)]
+        return [make_flag(rule, demoted(finding, f"~{round((span.low + span.high) / 2)} {span.unit.replace('_', ' ')}"))]

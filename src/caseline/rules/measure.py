@@ -7,10 +7,16 @@ some readings do.
 Conventions:
 * "within N of X" means on or before ``add_duration(X, N)``; a gap breaks an interval rule
   when the next event falls after that day.
-* A case with no event at all of the kind a rule needs gets one ``coverage`` flag instead of
-  one flag per missed date (the record may simply be incomplete).
+* Absence is decided per rule (``absence`` in the library): ``fault`` (a recorded request with
+  no answer is itself the failure), ``records`` (a kind the chronology never mentions gets one
+  ``coverage`` flag, unless the case declares its records complete for that kind or records
+  that it did not happen with a ``not:<kind>`` event) or ``conditional`` (due only once its
+  condition is recorded; otherwise an information row says what would make it due).
 * ``records_from``: the chronology is complete only from that day; gaps that end before it are
   not flagged and the clock for one that spans it starts there.
+* A *possible* breach (only some readings of imprecise dates breach) stays a breach only when
+  its likeliest reading (the middle of each range) goes past :data:`PLAUSIBLE_SHARE` of the
+  limit (all of it: the likeliest reading must break the limit); otherwise it is information.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from caseline.dates import DateRange, Duration, add_duration, format_range, parse_duration
+from caseline.dates import DateRange, Duration, add_duration, format_day, format_range, parse_duration
 from caseline.guidance import Rule
-from caseline.kinds import STATUS_PAIRS
+from caseline.kinds import NOT_PREFIX, STATUS_PAIRS
 from caseline.model import Flag
+
+#: A possible breach whose likeliest reading is under this share of the limit is information.
+PLAUSIBLE_SHARE = 1.0
 
 
 class EventLike(Protocol):
@@ -34,6 +43,8 @@ class EventLike(Protocol):
     dates: DateRange
     relative_to: str
     offset_days: int | None
+    subject: str
+    recorded: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +65,11 @@ class Span:
 
 
 class CaseFacts:
-    """What every rule needs: events by kind, sorted, plus the case-wide settings."""
+    """What every rule needs: events by kind, sorted, plus the case-wide settings.
+
+    One ``CaseFacts`` holds what one child's rules see (*child*; events with no subject
+    concern every child) or, for case-level rules, the whole case.
+    """
 
     def __init__(
         self,
@@ -62,29 +77,77 @@ class CaseFacts:
         as_of: date,
         records_from: date | None,
         people: Mapping[str, str],
+        *,
+        child: str = "",
+        complete_for: Iterable[str] = (),
+        born: DateRange | None = None,
+        presorted: bool = False,
+        records_until: date | None = None,
+        case_kinds: frozenset[str] | None = None,
     ) -> None:
         self.as_of = as_of
         self.records_from = records_from
+        #: The chronology's last day when it is judged at a later as-of (a decision date):
+        #: after it, a record-kind event not recorded is a records question, not a breach.
+        self.records_until = records_until if records_until is not None and records_until < as_of else None
         self.people = people
-        ordered = sorted(events, key=lambda e: (e.dates.start, e.dates.end, e.kind, e.id))
+        self.child = child
+        self.complete_for = frozenset(complete_for)
+        self.born = born
+        ordered = events if presorted else sorted(events, key=event_order)
         self.events: list[EventLike] = []
         self.by_kind: dict[str, list[EventLike]] = {}
+        #: ``not:<kind>`` events: spans in which the kind is recorded as not having happened.
+        self.not_happened: dict[str, list[EventLike]] = {}
+        #: Kinds the whole case records (any child): a kind one child lacks but a sibling has
+        #: is recorded in this chronology, so its absence for that child counts.
+        self.case_kinds = case_kinds
+        by_kind = self.by_kind
         for event in ordered:  # one pass: long cases hold a million events
             if event.dates.start > as_of:
                 break  # sorted by start: the rest began after as-of too
             self.events.append(event)
-            self.by_kind.setdefault(event.kind, []).append(event)
+            by_kind.setdefault(event.kind, []).append(event)
+        for kind in [k for k in by_kind if k.startswith(NOT_PREFIX)]:
+            self.not_happened[kind[len(NOT_PREFIX):]] = by_kind.pop(kind)
+
+    def absent_confirmed(self, kinds: Iterable[str], start: date, end: date, *,
+                         starting_within: bool = False) -> list[EventLike]:
+        """The ``not:<kind>`` events saying none of *kinds* happened in [start, end]
+        (overlapping it; with *starting_within*, beginning inside it: after a trigger)."""
+        found = []
+        for kind in kinds:
+            for event in self.not_happened.get(kind, ()):
+                if event.dates.start <= end and event.dates.end >= start \
+                        and (not starting_within or event.dates.start >= start):
+                    found.append(event)
+        return found
+
+    def complete(self, kinds: Iterable[str]) -> bool:
+        """Whether the case declares its records complete for any of *kinds*."""
+        return any(kind in self.complete_for for kind in kinds) or "all" in self.complete_for
+
+    def wholly_absent(self, kinds: Iterable[str]) -> bool:
+        """No event of *kinds* at all, and nothing saying the records of them are complete."""
+        kinds = list(kinds)
+        if self.case_kinds is not None:
+            return not any(k in self.case_kinds for k in kinds) and not self.complete(kinds)
+        return not any(self.by_kind.get(k) for k in kinds) and not self.complete(kinds)
 
     def of(self, kinds: Iterable[str]) -> list[EventLike]:
         kinds = list(kinds)
         if len(kinds) == 1:
             return self.by_kind.get(kinds[0], [])
         found = [e for k in kinds for e in self.by_kind.get(k, [])]
-        found.sort(key=lambda e: (e.dates.start, e.dates.end, e.kind, e.id))
+        found.sort(key=event_order)
         return found
 
     def name(self, person: str) -> str:
         return self.people.get(person, person) or "unknown"
+
+
+def event_order(e: EventLike) -> tuple:
+    return (e.dates.start, e.dates.end, e.kind, e.id)
 
 
 # --- Measuring --------------------------------------------------------------------------------
@@ -120,6 +183,30 @@ def breach(earlier: EventLike, later: EventLike, limit: Duration) -> tuple[bool,
     return shortest_to > add_duration(earlier.dates.end, limit), True
 
 
+def _middle(r: DateRange) -> date:
+    return r.start + timedelta(days=(r.end - r.start).days // 2)
+
+
+def plausible(earlier: EventLike, later: EventLike, limit: Duration) -> bool:
+    """Whether the likeliest reading (the middle of each range) goes past
+    :data:`PLAUSIBLE_SHARE` of *limit*: if not, a possible breach is information."""
+    first = _middle(earlier.dates)
+    if is_anchored(earlier, later):
+        last = first + timedelta(days=later.offset_days or 0)
+    else:
+        last = max(_middle(later.dates), first)
+    allowed = (add_duration(first, limit) - first).days
+    return (last - first).days > allowed * PLAUSIBLE_SHARE
+
+
+def plausible_day(due: DateRange, day: date, limit: Duration) -> bool:
+    """For a deadline not met by *day*: whether the likeliest due day (the middle of *due*)
+    is near enough *day* to count (see :func:`plausible`)."""
+    middle = _middle(due)
+    allowed = max(1, (add_duration(due.start, limit) - due.start).days)
+    return (day - middle).days > -allowed * (1 - PLAUSIBLE_SHARE)
+
+
 def span_between(earlier: DateRange, later: DateRange, unit: Duration) -> Span:
     low = unit.measure(earlier.end, max(later.start, earlier.end))
     high = unit.measure(earlier.start, later.end)
@@ -143,8 +230,9 @@ def when(r: DateRange) -> str:
     return format_range(r)
 
 
-def limit_text(rule: Rule, limit: Duration, prefix: str = "every") -> str:
-    return f"{rule.status_label}: {prefix} {limit}"
+def limit_text(rule: Rule, limit: Duration | str, prefix: str = "every") -> str:
+    """``statutory duty: every 6 weeks``; a figure that is a caseline default says so."""
+    return f"{rule.status_label}: {prefix} {limit}{rule.figure_note}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +274,26 @@ def make_flag(rule: Rule, finding: Finding) -> Flag:
         due=finding.due,
         events=tuple(e.id for e in finding.events),
         message=finding.message,
+        status=rule.status,
+        citation=rule.citation_text,
     )
+
+
+def demoted(finding: Finding, likeliest: str) -> Finding:
+    """A possible breach whose likeliest reading keeps to the limit, as information."""
+    from dataclasses import replace
+
+    return replace(finding, severity="info",
+                   message=f"{finding.message} (most likely {likeliest}: a breach only on the least "
+                           f"favourable reading of the dates, so shown as information)")
 
 
 def coverage_flag(rule: Rule, case: CaseFacts, since: EventLike, what: str) -> Flag:
     label = rule.params.get("label", rule.title)
     message = (
         f"No {label} recorded in this chronology although {what} from {when(since.dates)}: "
-        f"check the records are complete ({rule.status_label}: {rule.title.lower()})"
+        f"check the records are complete, or declare them complete for the case "
+        f"({rule.status_label}: {rule.title[:1].lower()}{rule.title[1:]})"
     )
     return make_flag(rule, Finding(
         kind="coverage",
@@ -206,6 +306,25 @@ def coverage_flag(rule: Rule, case: CaseFacts, since: EventLike, what: str) -> F
         message=message,
         tag="none",
     ))
+
+
+def records_end_flag(rule: Rule, case: CaseFacts, since: EventLike, due: date, what: str) -> Flag:
+    """Attention: the next required event fell due after the chronology ends."""
+    assert case.records_until is not None
+    message = (f"No {rule.params.get('label', rule.title)} recorded after {what}; it was due by "
+               f"{format_day(due)}, after the chronology ends ({format_day(case.records_until)}): check the "
+               f"records for what happened next ({rule.status_label})")
+    return make_flag(rule, Finding("coverage", "attention", True, since.dates.start, case.as_of, due,
+                                   [e for e in (since,) if not isinstance(e, Marker)], message,
+                                   f"{since.id}:records_end"))
+
+
+def info_flag(rule: Rule, kind: str, start: date, end: date, due: date | None,
+              events: Sequence[EventLike], message: str, tag: str) -> Flag:
+    """An information row: a check met, a deadline pending, a condition not recorded."""
+    return make_flag(rule, Finding(kind=kind, severity="info", definite=True, start=start, end=end,
+                                   due=due, events=[e for e in events if not isinstance(e, Marker)],
+                                   message=message, tag=tag))
 
 
 def durations(params: Mapping[str, object], *names: str) -> list[Duration | None]:
@@ -264,13 +383,15 @@ def open_during(periods: Sequence[Period], day: DateRange) -> tuple[bool, bool]:
 class Marker:
     """A stand-in event for a date the engine measures from (records_from, as_of)."""
 
-    __slots__ = ("id", "ref", "kind", "actor", "dates", "relative_to", "offset_days")
+    __slots__ = ("id", "ref", "kind", "actor", "dates", "relative_to", "offset_days", "subject", "recorded")
 
-    def __init__(self, day: date, kind: str) -> None:
+    def __init__(self, day: date | DateRange, kind: str) -> None:
         self.id = 0
         self.ref = ""
         self.kind = kind
         self.actor = ""
-        self.dates = DateRange.on(day)
+        self.dates = day if isinstance(day, DateRange) else DateRange.on(day)
         self.relative_to = ""
         self.offset_days = None
+        self.subject = ""
+        self.recorded = ""

@@ -88,7 +88,7 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
                 span = event_span(new, told, within)
                 message = (
                     f"Family told of the new worker ({who}) {span.text()} after the change "
-                    f"({when(new.dates)} to {when(told.dates)}); {rule.status_label}: within {within}"
+                    f"({when(new.dates)} to {when(told.dates)}); {rule.status_label}: within {within}{rule.figure_note}"
                 )
                 flags.append(make_flag(rule, Finding(
                     kind="family_not_told",
@@ -107,7 +107,7 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
         if stop > due.start:
             message = (
                 f"No record that the family was told of the new worker ({who}, {when(new.dates)}) "
-                f"by {format_day(stop)}; {rule.status_label}: within {within}"
+                f"by {format_day(stop)}; {rule.status_label}: within {within}{rule.figure_note}"
             )
             flags.append(make_flag(rule, Finding(
                 kind="family_not_told",

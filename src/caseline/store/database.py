@@ -34,6 +34,15 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 10.0
 
 
+def busy_timeout() -> float:
+    """Seconds a writer waits for the lock: :data:`BUSY_TIMEOUT_SECONDS`, or
+    ``CASELINE_BUSY_TIMEOUT`` from the environment (tests and slow shared drives)."""
+    try:
+        return max(0.0, float(os.environ["CASELINE_BUSY_TIMEOUT"]))
+    except (KeyError, ValueError):
+        return BUSY_TIMEOUT_SECONDS
+
+
 class StoreError(Exception):
     """A database that cannot be used as asked; the message is one sentence for the user."""
 
@@ -53,7 +62,7 @@ class BusyError(StoreError):
 def busy_message(path: object) -> str:
     return (
         f"{path}: another program is writing to this database and did not finish within "
-        f"{BUSY_TIMEOUT_SECONDS:.0f} s; nothing was changed; try again"
+        f"{busy_timeout():g} s; nothing was changed; try again"
     )
 
 
@@ -86,10 +95,33 @@ def remove_database_files(path: str | os.PathLike[str]) -> None:
         Path(f"{os.fspath(path)}{suffix}").unlink(missing_ok=True)
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    uri = path.resolve().as_uri() + "?mode=ro"
+def _is_wal_file(path: Path) -> bool:
+    """Whether the file's header says it is in WAL mode (bytes 18 and 19 are 2)."""
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write and leaves no file behind.
+
+    * A rollback-journal file is read with ``mode=ro``: SQLite makes no file for a reader.
+    * A WAL file with no ``-wal`` beside it (no process has it open to write, and every
+      change is in the file itself) is read as ``immutable``: SQLite would otherwise make
+      a ``-shm`` and an empty ``-wal`` even for a reader.
+    * A WAL file whose ``-wal`` exists (a writer has it open, or left pages unmerged) is
+      read with ``mode=ro`` through the files that are already there, so no page is missed.
+    """
+    base = path.resolve().as_uri()
+    wal = Path(f"{path}-wal")
+    if _is_wal_file(path) and not wal.exists() and not Path(f"{path}-shm").exists():
+        return sqlite3.connect(base + "?mode=ro&immutable=1", uri=True, timeout=busy_timeout(),
+                               check_same_thread=False)
+    try:
+        conn = sqlite3.connect(base + "?mode=ro", uri=True, timeout=busy_timeout(), check_same_thread=False)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError:
@@ -97,20 +129,19 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
             raise
         return conn
     except sqlite3.OperationalError:
-        wal = Path(f"{path}-wal")
         if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size):
             raise
     # A WAL database in a folder we cannot write to: SQLite cannot make its -shm file. With no
     # -wal holding unmerged pages, the file alone is the whole database: read it as immutable.
-    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    return sqlite3.connect(base + "?mode=ro&immutable=1", uri=True, timeout=busy_timeout(),
+                           check_same_thread=False)
 
 
 def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     if read_only:
         conn = _connect_read_only(path)
     else:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=busy_timeout(), check_same_thread=False)
     # We manage transactions explicitly (BEGIN ... COMMIT) so DDL is covered too.
     conn.isolation_level = None
     conn.row_factory = sqlite3.Row

@@ -78,3 +78,20 @@ def dangling_relatives(conn: sqlite3.Connection, limit: int) -> list[tuple[objec
 
 def count_events(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def events_without_subject(conn: sqlite3.Connection, kinds: set[str]) -> list[tuple[str, int, int]]:
+    """``(case_id, children, events)`` for each case with two or more children (people with
+    role ``child``) whose events of *kinds* include some with no ``subject``."""
+    if "subject" not in table_columns(conn, "events") or not {"role", "case_id"} <= table_columns(conn, "people"):
+        return []
+    wanted = sorted(kinds)
+    marks = ",".join("?" * len(wanted))
+    rows = conn.execute(
+        "SELECT c.case_id, c.children, count(e.rowid) FROM "
+        "(SELECT case_id, count(*) AS children FROM people WHERE role = 'child' GROUP BY case_id HAVING count(*) >= 2) c "
+        f"JOIN events e ON e.case_id = c.case_id AND coalesce(e.subject, '') = '' AND e.kind IN ({marks}) "
+        "GROUP BY c.case_id ORDER BY c.case_id",
+        wanted,
+    )
+    return [(str(a), int(b), int(n)) for a, b, n in rows]

@@ -101,7 +101,23 @@ def _case_from_row(row: dict[str, Any], count: int) -> CaseInfo:
         records_from=_optional_date(row.get("records_from")),
         teaching=teaching if isinstance(teaching, dict) else {},
         event_count=count,
+        as_of=_optional_date(row.get("as_of")),
+        complete_for=parse_kind_list(row.get("complete_for")),
     )
+
+
+def parse_kind_list(value: object) -> tuple[str, ...]:
+    """``complete_for`` as stored: comma- or space-separated kinds, or a JSON list."""
+    text = _text(value).strip()
+    if not text:
+        return ()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            items = []
+        return tuple(str(item).strip() for item in items if str(item).strip())
+    return tuple(part for part in text.replace(",", " ").split() if part)
 
 
 def _case_rows(conn: sqlite3.Connection, case_id: str | None = None) -> list[dict[str, Any]]:
@@ -229,28 +245,34 @@ def distinct_values(conn: sqlite3.Connection, case_id: str, column: str) -> list
     return [str(row[0]) for row in rows]
 
 
-def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> list[Fact]:
-    """The case's events of *kinds*, as :class:`Fact` rows for the rule engine."""
+def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str], *,
+               with_recorded: bool = False) -> list[Fact]:
+    """The case's events of *kinds* (plus every ``not:<kind>`` row, and with
+    *with_recorded* every row whose ``recorded`` date is set), as :class:`Fact` rows."""
     wanted = sorted(set(kinds))
     marks = ",".join("?" * len(wanted))
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the read itself here
+    # ``not:<kind>`` rows record that something did not happen; rows with ``recorded`` set
+    # feed the late-recording rule.
+    extra = " OR kind LIKE 'not:%'" + (" OR coalesce(recorded, '') != ''" if with_recorded else "")
     cursor.execute(
         "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
-        "coalesce(relative_to, ''), offset_days FROM events "
+        "coalesce(relative_to, ''), offset_days, coalesce(subject, ''), coalesce(recorded, '') FROM events "
         # In index order: the engine's own sort is then a linear pass over sorted runs.
-        f"WHERE case_id = ? AND kind IN ({marks}) {ORDER}",
+        f"WHERE case_id = ? AND (kind IN ({marks}){extra}) {ORDER}",
         (case_id, *wanted),
     )
     facts = []
     ranges: dict[tuple, DateRange] = {}  # events on the same days share one (immutable) range
     while batch := cursor.fetchmany(10000):
-        for event_id, ref, kind, actor, start, end, relative_to, offset in batch:
+        for event_id, ref, kind, actor, start, end, relative_to, offset, subject, recorded in batch:
             dates = ranges.get((start, end))
             if dates is None:
                 dates = ranges[(start, end)] = parse_range(start, end)
             facts.append(Fact(event_id, ref, kind, actor, dates, relative_to,
-                              None if offset is None or offset == "" else _offset(offset)))
+                              None if offset is None or offset == "" else _offset(offset),
+                              str(subject), str(recorded)))
     return facts
 
 
@@ -279,3 +301,13 @@ def policy_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
         return []
     rows = conn.execute("SELECT rule_id, council, param, value FROM policy ORDER BY council, rule_id, param")
     return [(str(a), str(b or ""), str(c), str(d)) for a, b, c, d in rows]
+
+
+def library_for(conn: sqlite3.Connection | None, council: str | None = None):
+    """The rules in force for a database (and a council): the package library, then the
+    database's copy, then its policy (:func:`caseline.guidance.rules_in_force`)."""
+    from caseline.guidance import rules_in_force
+
+    if conn is None:
+        return rules_in_force((), ())
+    return rules_in_force(stored_rules(conn), policy_rows(conn), council)

@@ -11,9 +11,9 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
-TABLES = ("cases", "people", "events", "notes", "policy", "guidance")
+TABLES = ("cases", "people", "events", "notes", "note_history", "stars", "policy", "guidance")
 
 #: Every column of every table, its SQLite type, whether it is required, and its default.
 #: The README documents this; ``check`` compares databases against it.
@@ -27,6 +27,8 @@ SCHEMA: dict[str, dict[str, tuple[str, bool, object]]] = {
         "illustrative": ("INTEGER", True, 0),
         "records_from": ("TEXT", False, None),
         "teaching": ("TEXT", False, None),
+        "as_of": ("TEXT", False, None),
+        "complete_for": ("TEXT", False, None),
     },
     "people": {
         "case_id": ("TEXT", True, None),
@@ -61,6 +63,25 @@ SCHEMA: dict[str, dict[str, tuple[str, bool, object]]] = {
         "author": ("TEXT", False, ""),
         "tag": ("TEXT", True, "note"),
         "text": ("TEXT", True, None),
+        "updated": ("TEXT", False, None),
+        "deleted": ("TEXT", False, None),
+    },
+    "note_history": {
+        "id": ("INTEGER", True, None),
+        "note_id": ("INTEGER", True, None),
+        "changed": ("TEXT", True, None),
+        "action": ("TEXT", True, None),
+        "author": ("TEXT", False, ""),
+        "tag": ("TEXT", True, "note"),
+        "text": ("TEXT", True, ""),
+    },
+    "stars": {
+        "id": ("INTEGER", True, None),
+        "case_id": ("TEXT", True, None),
+        "event_id": ("INTEGER", False, None),
+        "flag_key": ("TEXT", False, None),
+        "created": ("TEXT", True, None),
+        "author": ("TEXT", False, ""),
     },
     "policy": {
         "rule_id": ("TEXT", True, None),
@@ -85,6 +106,8 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     "people": ("case_id", "id"),
     "events": "id",
     "notes": "id",
+    "note_history": "id",
+    "stars": "id",
     "policy": ("rule_id", "council", "param"),
     "guidance": "id",
 }
@@ -93,6 +116,8 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "people": [("case_id", "cases", "id")],
     "events": [("case_id", "cases", "id")],
     "notes": [("case_id", "cases", "id"), ("event_id", "events", "id")],
+    "note_history": [("note_id", "notes", "id")],
+    "stars": [("case_id", "cases", "id")],
 }
 
 
@@ -182,6 +207,53 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     )
 
 
+#: Rules an older library shipped that are now part of others (judged once per change).
+RETIRED_RULES = ("care_plan_change_review", "care_plan_change_iro")
+
+
+def _migration_case_as_of_and_complete_for(conn: sqlite3.Connection) -> None:
+    """``cases.as_of``: the date a case is judged at by default (e.g. the decision date).
+    ``cases.complete_for``: event kinds (comma-separated) whose records the case declares
+    complete, so that an absent one did not happen rather than went unrecorded.
+
+    The ``guidance`` copy made by an older caseline (its rules have no ``absence``) is brought
+    to the library as shipped now; a council's own figures live in ``policy`` and are kept."""
+    _add_missing_columns(conn, "cases")
+    if "guidance" not in existing_tables(conn):
+        return
+    from caseline.guidance import load_library
+
+    marks = ",".join("?" * len(RETIRED_RULES))
+    conn.execute(f"DELETE FROM guidance WHERE id IN ({marks})", RETIRED_RULES)
+    for rule in load_library():
+        row = conn.execute("SELECT params FROM guidance WHERE id = ?", (rule.id,)).fetchone()
+        if row is not None and '"absence"' in str(row[0] or ""):
+            continue
+        conn.execute(
+            "INSERT OR REPLACE INTO guidance (id, title, shape, status, confidence, summary, citation, params) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (rule.id, rule.title, rule.shape, rule.status, rule.confidence, rule.summary,
+             json.dumps(rule.citation), json.dumps(rule.params)),
+        )
+
+
+def _migration_note_history_and_stars(conn: sqlite3.Connection) -> None:
+    """Notes keep their history (edits and deletions are versions, a deleted note is only
+    marked ``deleted``) and investigators star events and flags as key."""
+    tables = existing_tables(conn)
+    for name in ("notes", "note_history", "stars"):
+        if name in tables:
+            _add_missing_columns(conn, name)
+        else:
+            _create_table(conn, name)
+    conn.execute("CREATE INDEX IF NOT EXISTS notes_case_flag ON notes (case_id, flag_key)")
+    conn.execute("CREATE INDEX IF NOT EXISTS note_history_note ON note_history (note_id, id)")
+    conn.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS stars_target ON stars "
+        "(case_id, coalesce(event_id, -1), coalesce(flag_key, ''))"
+    )
+
+
 #: The FTS5 index over events: external content (the text stays in ``events`` only), so it
 #: adds an index, not a copy. Triggers keep it in step with every write to ``events``,
 #: including plain ``sqlite-utils insert`` into a caseline database.
@@ -201,7 +273,7 @@ def fts5_available(conn: sqlite3.Connection) -> bool:
 
 def _migration_events_full_text_search(conn: sqlite3.Connection) -> None:
     """Search by word over events' text (FTS5), kept in step with ``events`` by triggers."""
-    if not fts5_available(conn):
+    if "events" not in existing_tables(conn) or not fts5_available(conn):
         return  # search uses LIKE; nothing else depends on the index
     cols = ", ".join(FTS_COLUMNS)
     new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
@@ -224,6 +296,8 @@ def _migration_events_full_text_search(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
     _migration_2,
+    _migration_case_as_of_and_complete_for,
+    _migration_note_history_and_stars,
     _migration_events_full_text_search,
 ]
 

@@ -23,13 +23,16 @@ __all__ = ["filter_where", "load_index", "load_order", "anchor_dates", "search_p
 
 
 def filter_where(event_filter: EventFilter | None, case_id: str,
-                 flag_event_ids: Iterable[int] | None = None, alias: str = "") -> tuple[str, list]:
+                 flag_event_ids: Iterable[int] | None = None, alias: str = "",
+                 only_ids: Iterable[int] | None = None) -> tuple[str, list]:
     """SQL ``WHERE`` clause and parameters selecting the events *event_filter* keeps.
 
     Args:
         flag_event_ids: when the filter's flag side is active, the events the kept flags
             rest on (only those are shown).
         alias: a table alias to qualify the columns with (``"e"`` gives ``e.kind``...).
+        only_ids: keep only these events as well (``None``: no such limit), e.g. the events
+            a notes filter keeps.
     """
     event_filter = event_filter or EventFilter()
     a = f"{alias}." if alias else ""
@@ -48,6 +51,10 @@ def filter_where(event_filter: EventFilter | None, case_id: str,
         # SQLite's default limit on parameters is 32766; a flag-side filter keeps few events.
         clauses.append(f"{a}id IN ({','.join('?' * len(wanted))})" if wanted else "0")
         params.extend(wanted)
+    if only_ids is not None:
+        wanted = sorted(set(only_ids))
+        clauses.append(f"{a}id IN ({','.join('?' * len(wanted))})" if wanted else "0")
+        params.extend(wanted)
     return " AND ".join(clauses), params
 
 
@@ -60,6 +67,7 @@ def load_index(
     from_day: str | None = None,
     last: bool = False,
     before_day: str | None = None,
+    only_ids: Iterable[int] | None = None,
 ) -> tuple[array, array, array]:
     """The case's event ids, start days and *reach* in date order, with one query.
 
@@ -79,7 +87,7 @@ def load_index(
         reaches a day is found in O(log n)). 16 bytes an event. A partial date such as
         ``2021-09`` covers its whole month, so ``starts`` never decreases.
     """
-    where, params = filter_where(event_filter, case_id, flag_event_ids)
+    where, params = filter_where(event_filter, case_id, flag_event_ids, only_ids=only_ids)
     ids, starts, reach = array("q"), array("i"), array("i")
     cache = OrdinalCache()
     first, last = cache.first, cache.last

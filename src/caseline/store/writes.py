@@ -19,7 +19,7 @@ With ``replace`` a case's events are replaced whole instead.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from caseline.store.schema import SCHEMA
@@ -121,6 +121,8 @@ class EventStage:
         self.conn = conn
         self.direct = 0  # rows inserted straight into events
         self._case_had_events: dict[str, bool] = {}
+        # Events stored before the import began (later ones are this import's own).
+        self.old_max_id = int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         conn.execute("DROP TABLE IF EXISTS temp.staged_events")
         columns = ", ".join(f"{name}" for name in EVENT_WRITE_COLUMNS)
         conn.execute(
@@ -129,6 +131,10 @@ class EventStage:
         )
         conn.execute("CREATE INDEX temp.staged_ref ON staged_events (case_id, ref)")
         self.rows = 0
+
+    def had_events(self, case_id: str) -> bool:
+        """Whether the case held events when this import began."""
+        return self._had_events(case_id)
 
     def _had_events(self, case_id: str) -> bool:
         found = self._case_had_events.get(case_id)
@@ -187,8 +193,9 @@ class EventStage:
         """Mark staged rows already present; list the conflicts (see the module docstring)."""
         self.conn.execute("CREATE INDEX IF NOT EXISTS temp.staged_case_date ON staged_events (case_id, date_start, date_end)")
         same = _same_content("e", "s")
+        old = self.old_max_id
         self.conn.execute(
-            f"UPDATE staged_events AS s SET present = 1 WHERE EXISTS (SELECT 1 FROM events AS e WHERE {same} "
+            f"UPDATE staged_events AS s SET present = 1 WHERE EXISTS (SELECT 1 FROM events AS e WHERE {same} AND e.id <= {old} "
             f"AND (s.id IS NULL OR s.id = e.id))"
         )
         outcome = StagedOutcome(self.conn.execute("SELECT count(*) FROM staged_events WHERE present").fetchone()[0])
@@ -204,7 +211,7 @@ class EventStage:
                 outcome.conflicts.append((line, column, f"{shown} appears twice in the import"))
         for line, ref, event_id in self.conn.execute(
             "SELECT s.line, s.ref, e.id FROM staged_events AS s JOIN events AS e "
-            "ON e.case_id = s.case_id AND e.ref = s.ref WHERE NOT s.present AND coalesce(s.ref, '') != '' "
+            f"ON e.case_id = s.case_id AND e.ref = s.ref AND e.id <= {old} WHERE NOT s.present AND coalesce(s.ref, '') != '' "
             f"ORDER BY s.seq LIMIT {int(limit)}"
         ):
             outcome.conflicts.append(
@@ -221,7 +228,7 @@ class EventStage:
         identity = "e.case_id = s.case_id AND e.date_start = s.date_start AND " + " AND ".join(
             f"e.{c} IS s.{c}" for c in ("date_end", "kind", "subject"))
         for line, event_id in self.conn.execute(
-            "SELECT s.line, min(e.id) FROM staged_events AS s JOIN events AS e ON " + identity +
+            f"SELECT s.line, min(e.id) FROM staged_events AS s JOIN events AS e ON e.id <= {old} AND " + identity +
             " WHERE NOT s.present AND coalesce(s.ref, '') = '' "
             "AND s.case_id IN (SELECT case_id FROM staged_events WHERE present) "
             f"AND NOT EXISTS (SELECT 1 FROM staged_events AS p WHERE p.present AND {_same_content('p', 'e')}) "
@@ -247,3 +254,105 @@ class EventStage:
         )
         self.conn.execute("DROP TABLE IF EXISTS temp.staged_events")
         return self.direct + max(cursor.rowcount, 0)
+
+
+# --- Bulk rows ----------------------------------------------------------------------------------
+
+#: How a bulk row's text becomes a stored value: empty optional fields as NULL, and
+#: ``date_end`` defaulting to ``date_start``. Nothing more is done at insert (trimming every
+#: cell there costs more than the insert itself): the row check then *looks* at rows.
+_BULK_VALUE = {name: "nullif(?{n}, '')" for name in ("ref", "date_end", "recorded", "relative_to", "offset_days")}
+_WHITESPACE = "' \t\r\n'"
+
+#: A bulk row that needs no second look: every required field present, exact ISO days in
+#: order, nothing dated from another event. Anything else goes to the full row check.
+_PLAIN_ROW = (
+    "case_id != '' AND kind != '' AND summary != '' AND length(date_start) = 10 AND date(date_start) IS date_start "
+    "AND length(date_end) = 10 AND date(date_end) IS date_end AND date_end >= date_start "
+    "AND relative_to IS NULL AND offset_days IS NULL AND (recorded IS NULL OR date(recorded) IS recorded)"
+)
+
+
+class BulkEvents:
+    """Rows of a CSV file written straight into ``events`` by SQLite, then checked there.
+
+    Only rows of cases that held no events when the import began come here (nothing to
+    compare them with), and only from files without an ``id`` column. Each file's rows get
+    consecutive ids; :meth:`suspects` lists the rows that need the full row check.
+
+    Args:
+        conn: the connection, inside the import's transaction.
+        columns: the file's header (event column names).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, columns: Sequence[str]) -> None:
+        self.conn = conn
+        self.columns = list(columns)
+        given = set(columns)
+        names = list(columns) + [c for c in ("date_end",) if c not in given]
+        values = []
+        for n, name in enumerate(columns, start=1):
+            values.append(_BULK_VALUE.get(name, "?{n}").format(n=n))
+        if "date_end" not in given:
+            values.append("NULL")
+        at = {name: i for i, name in enumerate(names)}
+        # date_end falls back to date_start when the file leaves it empty.
+        values[at["date_end"]] = f"coalesce({values[at['date_end']]}, {values[at['date_start']]})"
+        self._insert = f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join(values)})"
+        # A cell with whitespace around it needs the full check too (which strips it).
+        trimmed = " AND ".join(f"coalesce({name} = trim({name}, {_WHITESPACE}), 1)" for name in columns)
+        self._plain = f"{_PLAIN_ROW} AND {trimmed}"
+        self.first_id = self._next_id()
+        self.count = 0
+
+    def _next_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0])
+
+    def add(self, rows: Sequence[Sequence[str]]) -> list[int]:
+        """Write *rows* (in header order); return the indexes (within *rows*) refused for a
+        ``ref`` given twice. Ids stay consecutive: a refused row takes none."""
+        self.conn.execute("SAVEPOINT bulk_batch")
+        refused: list[int] = []
+        try:
+            self.conn.executemany(self._insert, rows)
+        except sqlite3.IntegrityError:
+            # Only a ref given twice can clash here: find the rows, one at a time.
+            self.conn.execute("ROLLBACK TO bulk_batch")
+            for index, row in enumerate(rows):
+                try:
+                    self.conn.execute(self._insert, row)
+                except sqlite3.IntegrityError:
+                    refused.append(index)
+        self.conn.execute("RELEASE bulk_batch")
+        self.count += len(rows) - len(refused)
+        return refused
+
+    @property
+    def last_id(self) -> int:
+        return self.first_id + self.count - 1
+
+    def suspects(self) -> Iterator[tuple[int, dict[str, object]]]:
+        """``(id, {column: value})`` of this file's rows that need the full row check."""
+        cursor = self.conn.execute(
+            f"SELECT id, {', '.join(EVENT_WRITE_COLUMNS[1:])} FROM events WHERE id BETWEEN ? AND ? "
+            f"AND NOT ({self._plain}) ORDER BY id",
+            (self.first_id, self.last_id),
+        )
+        for row in cursor.fetchall():
+            yield int(row[0]), dict(zip(EVENT_WRITE_COLUMNS[1:], row[1:]))
+
+    def anchor(self, case_id: str, ref: str, before_id: int) -> tuple[str, str | None] | None:
+        """The dates of the event *ref* names, if it comes before *before_id* (or was stored)."""
+        row = self.conn.execute(
+            "SELECT date_start, date_end FROM events WHERE case_id = ? AND ref = ? AND id < ?", (case_id, ref, before_id)
+        ).fetchone()
+        return (str(row[0]), row[1]) if row is not None else None
+
+    def settle(self, event_id: int, values: Mapping[str, object]) -> None:
+        """Store the full row check's reading of a suspect row (dates from its anchor...)."""
+        sets = ", ".join(f"{name} = ?" for name in values)
+        self.conn.execute(f"UPDATE events SET {sets} WHERE id = ?", (*values.values(), event_id))
+
+    def kinds(self) -> list[tuple[str, int]]:
+        return [(str(k), int(n)) for k, n in self.conn.execute(
+            "SELECT kind, count(*) FROM events WHERE id BETWEEN ? AND ? GROUP BY kind", (self.first_id, self.last_id))]

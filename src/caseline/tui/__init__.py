@@ -9,7 +9,8 @@ from __future__ import annotations
 __all__ = ["run_app"]
 
 
-def run_app(db_path: str, case_id: str | None = None, read_only: bool = False, high_contrast: bool = False) -> None:
+def run_app(db_path: str, case_id: str | None = None, read_only: bool = False, high_contrast: bool = False,
+            overview_first: bool = False) -> None:
     """Open the timeline explorer on *db_path* and block until the user quits.
 
     Args:
@@ -17,7 +18,9 @@ def run_app(db_path: str, case_id: str | None = None, read_only: bool = False, h
         case_id: open this case directly; otherwise the case picker (or the only case).
         read_only: open the database so that nothing can be written.
         high_contrast: start in the high-contrast theme.
+        overview_first: open each case on its overview.
     """
     from caseline.tui.app import CaselineApp
 
-    CaselineApp(db_path, case_id=case_id, read_only=read_only, high_contrast=high_contrast).run()
+    CaselineApp(db_path, case_id=case_id, read_only=read_only, high_contrast=high_contrast,
+                overview_first=overview_first).run()

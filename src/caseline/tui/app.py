@@ -57,6 +57,7 @@ class CaselineApp(App[None]):
         analysis_provider: where flags and rules come from (default: the rule engine).
         today: the date used where "now" matters (fixed in tests).
         high_contrast: start in the high-contrast theme.
+        overview_first: open each case on its overview.
     """
 
     CSS_PATH = "caseline.tcss"
@@ -74,8 +75,10 @@ class CaselineApp(App[None]):
         analysis_provider: AnalysisProvider | None = None,
         today: date | None = None,
         high_contrast: bool = False,
+        overview_first: bool = False,
     ) -> None:
         super().__init__()
+        self.overview_first = overview_first  # a case opens on its overview (o)
         self.db_path = Path(db_path)
         self.read_only = read_only
         self.initial_case = case_id

@@ -38,6 +38,7 @@ from caseline.tui.dialogs import ChildScreen, FilterScreen, GotoDateScreen, Sear
 from caseline.tui.footer import FittedFooter
 from caseline.tui.guidance_panel import GuidancePanel, event_text, flag_text
 from caseline.tui.help import HelpScreen
+from caseline.tui.investigator import INVESTIGATOR_BINDINGS, Investigator, InvestigatorActions
 from caseline.tui.lanes import LanesView
 from caseline.tui.timeline_view import TimelineView
 
@@ -59,7 +60,7 @@ PANEL_EVENTS = 40
 WINDOW_ROWS_BEFORE = 500
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(InvestigatorActions, Screen[None]):
     """One case: lanes, timeline and guidance.
 
     Args:
@@ -70,19 +71,21 @@ class CaseScreen(Screen[None]):
 
     BINDINGS = [
         Binding("n", "next_flag", "Next flag", id="case.next-flag"),
-        Binding("N", "previous_flag", "Prev flag", key_display="N", id="case.previous-flag"),
+        Binding("N", "previous_flag", "Prev flag", key_display="N", show=False, id="case.previous-flag"),
         Binding("b", "toggle_breaches", "Breaches", id="case.breaches-only"),
+        Binding("m", "toggle_met", "Met checks", id="case.met-checks"),
         Binding("enter", "follow", "Follow", id="case.follow"),
         Binding("e", "cycle_events", "Flag events", id="case.cycle-events"),
         Binding("slash", "search", "Search", key_display="/", id="case.search"),
         Binding("f", "filter", "Filter", id="case.filter"),
         Binding("c", "choose_child", "Child", id="case.child"),
-        Binding("x", "clear_filter", "Clear filter", id="case.clear-filter"),
+        Binding("F", "clear_filter", "Clear filter", key_display="F", id="case.clear-filter"),
         Binding("g", "goto_date", "Go to date", id="case.goto-date"),
         Binding("z", "zoom_in", "Zoom+", id="case.zoom-in"),
-        Binding("Z", "zoom_out", "Zoom-", key_display="Z", id="case.zoom-out"),
+        Binding("Z", "zoom_out", "Zoom-", key_display="Z", show=False, id="case.zoom-out"),
         Binding("p", "focus_panel", "Panel", id="case.panel"),
         Binding("P", "toggle_panel", "Hide/show panel", key_display="P", show=False, id="case.toggle-panel"),
+        *INVESTIGATOR_BINDINGS,
         Binding("question_mark", "show_help", "Help", key_display="?", id="case.help"),
         Binding("escape", "back", "Back", id="case.back"),
         Binding("q", "app.request_quit", "Quit", id="case.quit"),
@@ -90,8 +93,9 @@ class CaseScreen(Screen[None]):
     #: What the footer keeps when it cannot show every key (most important first).
     FOOTER_PRIORITY = (
         "case.help", "case.next-flag", "case.search", "case.filter", "case.goto-date", "case.quit",
-        "case.child", "case.panel", "case.previous-flag", "case.clear-filter", "case.back",
-        "case.follow", "case.breaches-only", "case.zoom-in", "case.zoom-out", "case.cycle-events",
+        "case.child", "case.add-note", "case.panel", "case.overview", "case.export", "case.previous-flag",
+        "case.star", "case.clear-filter", "case.back", "case.follow", "case.met-checks", "case.breaches-only",
+        "case.copy", "case.zoom-in", "case.zoom-out", "case.cycle-events",
     )
 
     def __init__(self, case_id: str) -> None:
@@ -109,6 +113,8 @@ class CaseScreen(Screen[None]):
         self.anchors: dict[int, int] = {}
         self.event_filter = EventFilter()
         self.breaches_only = False
+        self.show_met = False  # deadlines met are information rows, shown on request (m)
+        self.as_of_text = ""
         self.following: tuple[Flag, int] | None = None
         self.search_text = ""
         self.matches: list[int] = []
@@ -133,6 +139,8 @@ class CaseScreen(Screen[None]):
         self.timeline = TimelineView(self.model, self.pages, self.people, id="timeline")
         self.lanes = LanesView(lanes, id="lanes")
         self.panel = GuidancePanel(id="guidance")
+        self.investigator = Investigator(self)  # notes and stars (tui/investigator.py)
+        self.timeline.row_marks = self.investigator.row_marks
 
     # Layout ----------------------------------------------------------------------------------
 
@@ -177,9 +185,9 @@ class CaseScreen(Screen[None]):
     def _model_in_worker(self, ids, starts, reach, flags: list[Flag], anchors: dict[int, int]) -> RowModel | None:
         """Merge *flags* into a model off the UI thread (seconds on a long case), or ``None``
         when a filter is on: the UI thread then rebuilds it from what the filter keeps."""
-        if self.event_filter.active:
+        if self.event_filter.active or self.investigator.filter_active:
             return None
-        return self._new_model(ids, starts, reach, flags, anchors)
+        return self._new_model(ids, starts, reach, [f for f in flags if self.show_met or f.kind != "met"], anchors)
 
     def _new_model(self, ids, starts, reach, flags: list[Flag], anchors: dict[int, int]) -> RowModel:
         """The rows for these events and flags under the filter in force."""
@@ -204,7 +212,7 @@ class CaseScreen(Screen[None]):
         self.index_complete = True
         self.windowed = False
         self.all_event_count = len(ids)
-        if not self.event_filter.active:  # a filter chosen meanwhile has read its own full index
+        if not (self.event_filter.active or self.investigator.filter_active):  # a filter read its own index
             at_end = len(self.model) > 0 and self.timeline.cursor_row == len(self.model) - 1
             self.ids, self.starts, self.reach = ids, starts, reach
             model, flags = prepared
@@ -250,12 +258,14 @@ class CaseScreen(Screen[None]):
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
+        self.as_of_text = analysis.as_of_text
         ids, starts, reach = self.ids, self.starts, self.reach
         self.rules = rules  # read by the model's placement (stability threshold)
         model = self._model_in_worker(ids, starts, reach, flags, anchors)
         mark_days = model.flag_days() if model is not None else None
-        lanes = build_lanes(lane_rows, flags, self.people, self.first_day, last_day, visits=visits,
-                            mark_days=mark_days)
+        # Checks met are information kept off the lanes (the timeline shows them on request).
+        lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day,
+                            last_day, visits=visits, mark_days=mark_days)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
 
     def _lanes_ready(self, lane_rows: list[tuple], visits, last_day: int, lanes) -> None:
@@ -264,14 +274,14 @@ class CaseScreen(Screen[None]):
         if self.event_filter.active:
             self._rebuild_lanes()
         else:
-            self.lanes.set_lanes(lanes)
+            self.lanes.set_lanes(self.investigator.lanes_with_notes(lanes))
 
     def _rebuild_lanes(self) -> None:
         """Lanes of what the filter keeps: its events' lanes and the flags shown (read in a
         worker: the visits of a long case take a scan)."""
         if not self.flags_ready and not self.lanes_read:
             return  # the flags worker draws them when it is done
-        flags = list(self.model.flags) if self.flags_ready else []
+        flags = [f for f in self.model.flags if f.kind != "met"] if self.flags_ready else []
         self.refilter_lanes(self.event_filter, self._flag_event_ids() if self.event_filter.flags_active else None,
                             flags, self.model.flag_days())
 
@@ -286,14 +296,15 @@ class CaseScreen(Screen[None]):
 
     def _filtered_lanes_ready(self, chosen: EventFilter, lanes) -> None:
         if chosen == self.event_filter:
-            self.lanes.set_lanes(lanes)
+            self.lanes.set_lanes(self.investigator.lanes_with_notes(lanes))
 
     def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int], lanes,
                      prepared: tuple[RowModel | None, object]) -> None:
         self.flags, self.rules, self.anchors = flags, rules, anchors
         self.flags_ready = True
-        self.lanes.set_lanes(lanes)
-        if self.event_filter.active:
+        self.investigator_flags_ready(flags)
+        self.lanes.set_lanes(self.investigator.lanes_with_notes(lanes))
+        if self.event_filter.active or self.investigator.filter_active:
             self._reload_events()
             self._rebuild_lanes()
         else:
@@ -315,7 +326,8 @@ class CaseScreen(Screen[None]):
         chosen = self.event_filter
         tagged = self.tagged_flag_keys(chosen.tags) if chosen.tags else None
         return [flag for flag in self.flags
-                if chosen.keeps_flag(flag) and (tagged is None or flag.key in tagged)]
+                if chosen.keeps_flag(flag) and (tagged is None or flag.key in tagged)
+                and (self.show_met or flag.kind != "met") and self.investigator.keeps_flag(flag)]
 
     def tagged_flag_keys(self, tags: frozenset[str]) -> set[str]:
         """Hook for notes: keys of the flags carrying a note with one of *tags* (none yet)."""
@@ -355,7 +367,8 @@ class CaseScreen(Screen[None]):
 
     def _reload_events(self) -> None:
         self.ids, self.starts, self.reach = load_index(self.conn, self.case_id, self.event_filter,
-                                                       self._flag_event_ids())
+                                                       self._flag_event_ids(),
+                                                       only_ids=self.investigator.keep_event_ids(self.flags))
         self.pages = EventPages(self.conn, self.ids)
         self._rebuild_model()
 
@@ -376,18 +389,26 @@ class CaseScreen(Screen[None]):
         elif not self.flags_ready:
             parts.append("⟳ computing flags…")
         else:
-            shown = self.model.flags if self.event_filter.active else self.flags
+            filtered = self.event_filter.active or self.investigator.filter_active
+            shown = self.model.flags if filtered else self.flags
             counts = {severity: 0 for severity in SYMBOLS}
             for flag in shown:
                 counts[flag.severity] = counts.get(flag.severity, 0) + 1
             summary = " ".join(f"{counts[s]:,}{SYMBOLS[s]}" for s in SYMBOLS)
             total = f"{len(shown):,} of {len(self.flags):,}" if len(shown) != len(self.flags) else f"{len(self.flags):,}"
             parts.append(f"{total} flags {summary}")
+            if self.as_of_text:
+                parts.append(self.as_of_text)
+            met = sum(1 for flag in self.flags if flag.kind == "met")
+            if met:
+                parts.append(f"{met:,} met {'shown' if self.show_met else 'hidden'} (m)")
         if self.breaches_only:
             parts.append("n/N: breaches only")
         if self.event_filter.active:
             names = {pid: person.name for pid, person in self.people.items()}
-            parts.append("filter: " + self.event_filter.describe(names) + " (x clears)")
+            parts.append("filter: " + self.event_filter.describe(names) + " (F clears)")
+        if self.investigator.filter_active:
+            parts.append(self.investigator.describe_filter())
         if self.app.read_only:
             parts.append("read-only")
         self.query_one("#case-status", Static).update(Text(" · ".join(parts)))
@@ -409,8 +430,10 @@ class CaseScreen(Screen[None]):
             events = get_events(self.conn, shown_ids)
             ordered = [events[i] for i in shown_ids if i in events]
             following = self.following[1] if self.following and self.following[0].key == row.flag.key else None
-            self.panel.show(flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following,
-                                      self.panel.severity_styles()))
+            text = flag_text(row.flag, self.rules.get(row.flag.rule), ordered, self.people, following,
+                             self.panel.severity_styles())
+            text.append_text(self.investigator.panel_text(row))
+            self.panel.show(text)
             return
         event = self.pages.event_at(row.position) if row.position is not None else None
         if event is None:
@@ -423,6 +446,7 @@ class CaseScreen(Screen[None]):
                 text.append(f"Event {index + 1} of {len(flag.events)} behind the flag (e: next)\n\n", "italic dim")
         text.append_text(event_text(event, self.model.flags_by_event.get(event.id, []), self.people,
                                     self.panel.severity_styles()))
+        text.append_text(self.investigator.panel_text(row))
         self.panel.show(text)
 
     @on(TimelineView.CursorMoved)
@@ -458,6 +482,13 @@ class CaseScreen(Screen[None]):
 
     def action_toggle_breaches(self) -> None:
         self.breaches_only = not self.breaches_only
+        self._update_status()
+
+    def action_toggle_met(self) -> None:
+        """Show or hide the checks met (information rows: compliance as well as failure)."""
+        self.show_met = not self.show_met
+        if self.flags_ready:
+            self._rebuild_model()
         self._update_status()
 
     def _jump_to_event(self, event_id: int) -> None:

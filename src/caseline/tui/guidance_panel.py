@@ -25,6 +25,17 @@ from caseline.view.labels import SEVERITY_THEME_VARIABLE, age_text, child_for_ev
 SeverityStyles = Mapping[str, str]
 
 
+#: How each rule status is shown (statutory duty boldest; a caseline default plainly not law).
+STATUS_STYLES = {
+    "statutory": "bold reverse",
+    "statutory_guidance": "reverse",
+    "national_measure": "underline",
+    "ombudsman_expectation": "italic reverse",
+    "council_policy": "reverse dim",
+    "caseline_default": "dim italic underline",
+}
+
+
 def _heading(text: Text, title: str) -> None:
     text.append("\n\n" if text.plain and not text.plain.endswith("\n") else "\n")
     text.append(title, "bold underline")
@@ -69,7 +80,8 @@ def flag_text(
     else:
         text.append(clean(rule.title), "bold")
         text.append("\n")
-        text.append(clean(rule.status_label).upper(), "reverse")
+        # Each standing looks different, firmest boldest: a default must never pass for a duty.
+        text.append(clean(rule.status_label).upper(), STATUS_STYLES.get(rule.status, "reverse"))
         text.append("\n")
         if rule.citation_text:
             text.append(clean(rule.citation_text), "italic")

@@ -11,7 +11,7 @@ All text from the database goes through :func:`caseline.sanitize.clean` and into
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rich.style import Style
 from rich.text import Text
@@ -40,13 +40,17 @@ PAN_STEP = 20
 
 FLAG_KIND_LABEL = {
     "gap": "gap",
-    "deadline": "deadline missed",
+    "deadline": "deadline",
     "review": "review not held",
     "worker_change": "worker change",
     "worker_stability": "worker stability",
     "family_not_told": "family not told",
     "precondition": "precondition",
     "coverage": "not recorded",
+    "met": "met",
+    "pending": "not yet due",
+    "condition": "if condition",
+    "late_record": "late record",
 }
 
 
@@ -170,6 +174,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self._columns_for: tuple[int, Columns] | None = None
         self._approximate: dict[str, bool] = {}
         self.renders = 0  # rows rendered (not served from cache): for tests and benchmarks
+        #: Marks shown before a row's text (notes and stars: tui/investigator.py).
+        self.row_marks: Callable[[Row], str] | None = None
 
     # Model -----------------------------------------------------------------------------------
 
@@ -188,6 +194,11 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             target = min(self.cursor_row, len(model) - 1)
         self.cursor_row = target
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Draw every row again (their marks changed)."""
+        self._cache.clear()
         self.refresh()
 
     def set_matches(self, rows: frozenset[int]) -> None:
@@ -352,6 +363,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
                 text.append(_fit(FLAG_KIND_LABEL.get(flag.kind, flag.kind), cols.kind) + " ", severity_style)
             if cols.actor:
                 text.append(" " * (cols.actor + 1))
+            if self.row_marks is not None:
+                text.append(self.row_marks(row), self._style("timeline--kind"))
             text.append(_panned(self._about(flag) + clean(flag.message), pan), severity_style)
             # Only the background: the severity colours above must survive.
             text.stylize(Style(bgcolor=self.get_component_rich_style("timeline--flag-row").bgcolor))
@@ -379,6 +392,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             text.append(_fit(clean(event.kind).replace("_", " "), cols.kind) + " ", kind_style)
         if cols.actor:
             text.append(_fit(self._actor_name(event.actor), cols.actor) + " ", self._style("timeline--actor"))
+        if self.row_marks is not None:
+            text.append(self.row_marks(row), self._style("timeline--kind"))
         text.append(_panned(clean(event.summary), pan))
         return text
 

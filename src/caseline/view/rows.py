@@ -61,7 +61,8 @@ class Row:
 def flag_day(flag: Flag) -> date:
     """The day a flag row is placed at: when something was due, or where its span starts."""
     if flag.kind in DUE_KINDS and flag.due is not None:
-        return flag.due
+        # A late answer whose due day (on the latest reading) falls after it sits at the answer.
+        return min(flag.due, flag.end) if flag.end >= flag.start else flag.due
     return flag.start
 
 
