@@ -397,20 +397,22 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             summary = " ".join(f"{counts[s]:,}{SYMBOLS[s]}" for s in SYMBOLS)
             total = f"{len(shown):,} of {len(self.flags):,}" if len(shown) != len(self.flags) else f"{len(self.flags):,}"
             parts.append(f"{total} flags {summary}")
-            if self.as_of_text:
-                parts.append(self.as_of_text)
-            met = sum(1 for flag in self.flags if flag.kind == "met")
-            if met:
-                parts.append(f"{met:,} met {'shown' if self.show_met else 'hidden'} (m)")
-        if self.breaches_only:
-            parts.append("n/N: breaches only")
+        # What hides rows comes first, so a narrow terminal still shows it; the as-of after.
         if self.event_filter.active:
             names = {pid: person.name for pid, person in self.people.items()}
             parts.append("filter: " + self.event_filter.describe(names) + " (F clears)")
         if self.investigator.filter_active:
             parts.append(self.investigator.describe_filter())
+        if self.breaches_only:
+            parts.append("n/N: breaches only")
         if self.app.read_only:
             parts.append("read-only")
+        if self.flags_ready and not self.flag_error:
+            if self.as_of_text:
+                parts.append(self.as_of_text)
+            met = sum(1 for flag in self.flags if flag.kind == "met")
+            if met:
+                parts.append(f"{met:,} met {'shown' if self.show_met else 'hidden'} (m)")
         self.query_one("#case-status", Static).update(Text(" · ".join(parts)))
 
     @property

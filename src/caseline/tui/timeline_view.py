@@ -328,7 +328,9 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         about = [s for s in (getattr(flag, "subject", "") or "").split(",") if s]
         if not about or len(self.children_by_id) < 2:
             return ""
-        return ", ".join(self._actor_name(s) for s in about) + ": "
+        names = ", ".join(self._actor_name(s) for s in about)
+        # The engine's own sentences may already open with the child ("Child A: No care plan...").
+        return "" if flag.message.startswith(names.split(",")[0]) else names + ": "
 
     def _actor_name(self, actor: str) -> str:
         return clean(self.people[actor].name if actor in self.people else actor)
