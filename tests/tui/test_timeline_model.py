@@ -306,3 +306,18 @@ def test_search_answers_are_placed_by_id_and_day_however_many_share_a_day():
     model = RowModel(ids, starts)
     assert model.rows_of_events([9, 1, 7, 2, 5, 8, 4], [10, 10, 10, 10, 10, 20, 10]) == [0, 2, 3, 4, 5, 6]
     assert model.rows_of_events([8, 3], [20, 10]) == [1, 6]
+
+
+def test_a_flag_filter_resting_on_more_events_than_sqlite_has_parameters(tmp_path):
+    """40,000 event ids (SQLite allows 32,766 parameters) go as one JSON array."""
+    from caseline.store.timeline import load_index
+
+    conn = open_database(tmp_path / "many.db", create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('c', 'C')")
+    conn.executemany("INSERT INTO events (id, case_id, date_start, date_end, kind, summary) VALUES (?, 'c', ?, ?, 'note', '')",
+                     [(i, "2021-01-01", "2021-01-01") for i in range(1, 50_001)])
+    kept = set(range(2, 80_001, 2))  # 40,000 ids, some not in the case
+    ids, _, _ = load_index(conn, "c", EventFilter(severities=frozenset({"info"})), kept)
+    assert len(ids) == 25_000 and ids[0] == 2
+    ids, _, _ = load_index(conn, "c", only_ids=[7, 9])
+    assert list(ids) == [7, 9]
