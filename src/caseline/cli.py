@@ -303,6 +303,27 @@ def open_command(db: str | None, case: str | None, read_only: bool, high_contras
     run_app(db, case_id=case, read_only=read_only, high_contrast=high_contrast, overview_first=overview)
 
 
+@cli.command("replay")
+@click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--case", "case_id", required=True, help="The case to replay.")
+@click.option("--high-contrast", is_flag=True, help="Use the high-contrast theme.")
+def replay_command(db: str | None, case_id: str, high_contrast: bool) -> None:
+    """Replay one case as it unfolded: flags fall due, pause points ask, the end reveals.
+
+    DB defaults to the bundled sample cases. The database is opened read-only.
+    """
+    if db is None:
+        db = str(_sample_database())
+    conn = _reading(db)
+    try:
+        _require_case(conn, case_id)
+    finally:
+        conn.close()
+    from caseline.tui import run_app
+
+    run_app(db, case_id=case_id, read_only=True, high_contrast=high_contrast, replay=True)
+
+
 def _sample_database() -> Path:
     from caseline.samples import build_sample_database, default_database
 

@@ -71,6 +71,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         Binding("Z", "zoom_out", "Zoom-", key_display="Z", show=False, id="case.zoom-out"),
         Binding("p", "toggle_panel", "Panel", id="case.toggle-panel"),
         *INVESTIGATOR_BINDINGS,
+        Binding("r", "replay", "Replay", show=False, id="case.replay"),  # footer full: help and palette list it
         Binding("question_mark", "show_help", "Help", key_display="?", id="case.help"),
         Binding("q,escape", "back", "Back", id="case.back"),
     ]
@@ -431,6 +432,12 @@ class CaseScreen(InvestigatorActions, Screen[None]):
 
     def action_show_help(self) -> None:
         self.app.push_screen(HelpScreen(self.help_groups()))
+
+    def action_replay(self) -> None:
+        """``r``: replay this case as it unfolded (tui/replay_screen.py)."""
+        from caseline.tui.replay_screen import ReplayScreen
+
+        self.app.push_screen(ReplayScreen(self.case_id))
 
     def help_groups(self):
         return [
