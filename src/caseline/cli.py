@@ -324,6 +324,41 @@ def replay_command(db: str | None, case_id: str, high_contrast: bool) -> None:
     run_app(db, case_id=case_id, read_only=True, high_contrast=high_contrast, replay=True)
 
 
+@cli.command("serve")
+@click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--case", "case_id", help="Serve this case's replay (else the explorer, read-only).")
+@click.option("--port", type=int, default=8000, show_default=True, help="The port on 127.0.0.1.")
+def serve_command(db: str | None, case_id: str | None, port: int) -> None:
+    """Serve the app to a browser on this machine, for a training room (127.0.0.1 only).
+
+    With --case the browser opens that case's replay; without it, the explorer. DB defaults
+    to the bundled sample cases; it is opened read-only. Each browser tab runs its own copy.
+    """
+    from caseline.serve import HOST, ServeError, check_port
+
+    if db is None:
+        db = str(_sample_database())
+    conn = _reading(db)
+    try:
+        if case_id is not None:
+            _require_case(conn, case_id)
+    finally:
+        conn.close()
+    try:
+        check_port(port)
+    except ServeError as exc:
+        fail(str(exc))
+    try:
+        import textual_serve  # noqa: F401
+    except ImportError:
+        fail("serving needs the textual-serve package: pip install textual-serve")
+    from caseline.serve import serve
+
+    echo(f"caseline: serving {case_id + ' (replay)' if case_id else db} at http://{HOST}:{port}/ "
+               "(this machine only; ctrl+c stops)")
+    serve(str(Path(db).resolve()), case_id, port)
+
+
 def _sample_database() -> Path:
     from caseline.samples import build_sample_database, default_database
 
