@@ -252,6 +252,7 @@ class ReplayScreen(Screen[None]):
         self.speed = 1
         self._timer = None
         self._pause_open = False
+        self._panel_pending = False
         self.model = RowModel(self.ids[:0], self.starts[:0])
         self.pages = EventPages(self.conn, self.ids)
         self.timeline = TimelineView(self.model, self.pages, self.people, id="timeline")
@@ -312,7 +313,7 @@ class ReplayScreen(Screen[None]):
         self.lanes.set_lanes(build_lanes(rows, self.flags, self.people, self.first_day, max(last, self.first_day)))
         self.lanes.cursor_day = last
         self._update_status()
-        self._update_panel()
+        self._schedule_panel()
 
     @work(thread=True, exclusive=True, group="replay-flags")
     def compute_flags(self, as_of: date) -> None:
@@ -396,6 +397,16 @@ class ReplayScreen(Screen[None]):
         content = self.query_one("#replay-status", Static).content
         return content.plain if isinstance(content, Text) else str(content)
 
+    def _schedule_panel(self) -> None:
+        """Update the panel once, after the moves and cursor messages of this step."""
+        if not self._panel_pending:
+            self._panel_pending = True
+            self.call_later(self._flush_panel)
+
+    def _flush_panel(self) -> None:
+        self._panel_pending = False
+        self._update_panel()
+
     def _update_panel(self) -> None:
         if not len(self.model):
             self.panel.show(Text("Nothing has happened yet at this date."))
@@ -433,9 +444,9 @@ class ReplayScreen(Screen[None]):
 
     @on(TimelineView.CursorMoved)
     def cursor_moved(self, message: TimelineView.CursorMoved) -> None:
-        if len(self.model):
+        if len(self.model) and message.row < len(self.model):
             self.lanes.cursor_day = self.model.day_of_row(message.row)
-        self._update_panel()
+        self._schedule_panel()
 
     # Moving the clock -----------------------------------------------------------------------
 
