@@ -190,3 +190,29 @@ def test_snapshot_reveal(snap_compare, samples_db):
         await settle(pilot)
 
     assert snap_compare(replay_app(samples_db), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_play_pause_speed_and_the_monthly_cap(samples_db):
+    """p plays (a tick moves to the next event but at most a month on), + and - change the
+    speed, p again pauses; ticks are driven directly (no waiting on the timer)."""
+    from caseline.replay import SPEEDS
+
+    app = replay_app(samples_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("p")
+        assert screen.playing and "playing ×2" in screen.status_text
+        await pilot.press("plus", "plus")
+        assert screen.speed == 3 and "playing ×4" in screen.status_text
+        await pilot.press("minus")
+        assert screen.speed == 2 and screen._timer is not None
+        screen._tick()  # next event is 1 Mar 2019, but a tick moves a month at most
+        await settle(pilot)
+        assert screen.clock.as_of == date(2019, 2, 1)
+        screen._tick()
+        await settle(pilot)
+        assert screen.clock.as_of == date(2019, 3, 1) and screen.clock.visible == 3
+        await pilot.press("p")
+        assert not screen.playing and screen._timer is None and "paused" in screen.status_text
+        assert len(SPEEDS) == 4
