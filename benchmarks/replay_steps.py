@@ -41,10 +41,10 @@ async def step_times(db: Path, case_id: str) -> tuple[list[float], list[float], 
             await pilot.pause()
             started = time.perf_counter()
             step()
+            if screen.flags_ready:  # the step found its flags computed ahead (cached)
+                ahead += 1
             await pilot.pause()  # one refresh: the new prefix painted
             paints.append(time.perf_counter() - started)
-            if screen.flags_ready:
-                ahead += 1
             while not screen.flags_ready:
                 await app.workers.wait_for_complete()
                 await pilot.pause()

@@ -135,3 +135,19 @@ def test_replay_command_opens_the_case_read_only_in_replay(conn, monkeypatch):
     assert opened == [(path, {"case_id": LEICS, "read_only": True, "high_contrast": False, "replay": True})]
     missing = CliRunner().invoke(cli, ["replay", path, "--case", "no-such-case"])
     assert missing.exit_code == 1 and "no-such-case" in missing.output and "Traceback" not in missing.output
+
+
+def test_a_case_with_no_events_is_refused_in_one_sentence(tmp_path):
+    from click.testing import CliRunner
+
+    from caseline.cli import cli
+
+    db = tmp_path / "empty.db"
+    conn = open_database(db, create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('empty', 'No events yet')")
+    conn.commit()
+    conn.close()
+    for command in (["replay", str(db), "--case", "empty"], ["serve", str(db), "--case", "empty", "--port", "1"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1, result.output
+        assert "case 'empty' has no events to replay" in result.output and "Traceback" not in result.output

@@ -316,7 +316,8 @@ def replay_command(db: str | None, case_id: str, high_contrast: bool) -> None:
         db = str(_sample_database())
     conn = _reading(db)
     try:
-        _require_case(conn, case_id)
+        if not _require_case(conn, case_id).event_count:
+            fail(f"case {case_id!r} has no events to replay")
     finally:
         conn.close()
     from caseline.tui import run_app
@@ -340,8 +341,8 @@ def serve_command(db: str | None, case_id: str | None, port: int) -> None:
         db = str(_sample_database())
     conn = _reading(db)
     try:
-        if case_id is not None:
-            _require_case(conn, case_id)
+        if case_id is not None and not _require_case(conn, case_id).event_count:
+            fail(f"case {case_id!r} has no events to replay")
     finally:
         conn.close()
     try:

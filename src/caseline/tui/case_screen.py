@@ -437,6 +437,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         """``r``: replay this case as it unfolded (tui/replay_screen.py)."""
         from caseline.tui.replay_screen import ReplayScreen
 
+        if not len(self.ids) and not self.all_event_count:
+            self.notify("This case has no events to replay", timeout=3)
+            return
         self.app.push_screen(ReplayScreen(self.case_id))
 
     def help_groups(self):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -297,8 +298,13 @@ class ReplayScreen(Screen[None]):
         else:
             anchors = {}
             self.flags, self.flags_as_of = [], None
-            self.compute_flags(as_of)
         self._paint(anchors)
+        wanted = [day for day in self._neighbours(as_of) if day not in self.flag_cache]
+        if cached is None:
+            self.compute_flags(as_of, wanted)
+        elif wanted:
+            # Look ahead only once this step has painted: the worker holds the GIL for a while.
+            self.call_after_refresh(self.compute_flags, None, wanted)
 
     def _paint(self, anchors: dict) -> None:
         visible = self.clock.visible
@@ -316,16 +322,18 @@ class ReplayScreen(Screen[None]):
         self._schedule_panel()
 
     @work(thread=True, exclusive=True, group="replay-flags")
-    def compute_flags(self, as_of: date) -> None:
-        """The engine's flags at *as_of* (then its neighbours, ahead of the next key)."""
+    def compute_flags(self, as_of: date | None, ahead: list[date]) -> None:
+        """The engine's flags at *as_of* (if not cached), then at the dates the next keys are
+        likeliest to ask for, so those steps find their flags ready."""
         app = self.app
+        worker = get_current_worker()
         with app.worker_connection() as conn:
-            found = self._analyse(conn, as_of)
-            app.call_from_thread(self._flags_ready, as_of, found)
-            for ahead in self._neighbours(as_of):
-                if ahead not in self.flag_cache:
-                    result = self._analyse(conn, ahead)
-                    app.call_from_thread(self._store, ahead, result)
+            if as_of is not None:
+                app.call_from_thread(self._flags_ready, as_of, self._analyse(conn, as_of))
+            for day in ahead:
+                if worker.is_cancelled:
+                    return  # a newer step has its own look-ahead
+                app.call_from_thread(self._store, day, self._analyse(conn, day))
 
     def _analyse(self, conn, as_of: date):
         try:
@@ -335,13 +343,20 @@ class ReplayScreen(Screen[None]):
         return list(analysis.flags), dict(analysis.anchors), dict(analysis.rules)
 
     def _neighbours(self, as_of: date) -> list[date]:
-        """The dates the next keys are likeliest to ask for."""
+        """The dates the next keys are likeliest to ask for: the next event, and the next
+        tick of play (the previous date was usually just visited, so it is cached)."""
+        found = [self._next_event_day(as_of), self._play_target(as_of)]
+        return list(dict.fromkeys(day for day in found if day != as_of))
+
+    def _next_event_day(self, as_of: date) -> date:
         probe = ReplayClock(self.starts, (), last=self.clock.last)
         probe.as_of = as_of
-        found = [probe.next_event().as_of]
-        probe.as_of = as_of
-        found.append(probe.previous_event().as_of)
-        return [day for day in found if day != as_of]
+        return probe.next_event().as_of
+
+    def _play_target(self, as_of: date) -> date:
+        from caseline.dates import add_months
+
+        return min(self._next_event_day(as_of), add_months(as_of, PLAY_MAX_MONTHS), self.clock.last)
 
     def _store(self, as_of: date, result) -> None:
         if isinstance(result, Exception):
@@ -497,13 +512,7 @@ class ReplayScreen(Screen[None]):
     def _tick(self) -> None:
         if self._pause_open:
             return
-        from caseline.dates import add_months
-
-        cap = add_months(self.clock.as_of, PLAY_MAX_MONTHS)
-        probe = ReplayClock(self.starts, (), last=self.clock.last)
-        probe.as_of = self.clock.as_of
-        target = min(probe.next_event().as_of, cap)
-        self._moved(self.clock.jump(target))
+        self._moved(self.clock.jump(self._play_target(self.clock.as_of)))
 
     def _stop_playing(self) -> None:
         if self._timer is not None:
