@@ -151,3 +151,27 @@ def test_a_case_with_no_events_is_refused_in_one_sentence(tmp_path):
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 1, result.output
         assert "case 'empty' has no events to replay" in result.output and "Traceback" not in result.output
+
+
+def test_overdue_now_reads_only_flags_still_running_to_the_as_of_date():
+    from caseline.model import Flag
+
+    as_of = date(2022, 3, 1)
+
+    def flag(key, kind="deadline", certainty="definite", due=date(2022, 2, 21), end=as_of):
+        return Flag(key=key, kind=kind, rule="complaint_stage1", severity="breach", certainty=certainty,
+                    start=date(2022, 2, 1), end=end, due=due, events=(1,), message="")
+
+    flags = [
+        flag("complaint_stage1:deadline:1:missed"),                       # unanswered: 8 days over
+        flag("complaint_stage1:deadline:2:missed", certainty="possible"),  # only some readings
+        flag("complaint_stage1:deadline:3:4"),                            # answered late: not running
+        flag("complaint_stage1:deadline:5:missed", end=date(2022, 2, 25)),  # computed at another date
+        flag("complaint_stage1:deadline:6:missed", due=as_of),            # due today: not yet over
+        flag("cin_visits:coverage:none", kind="coverage", due=None),     # no due date at all
+    ]
+    found = overdue_now(flags, as_of, {"complaint_stage1": "Stage 1 response"})
+    assert [o.text() for o in found] == [
+        "Stage 1 response overdue by 8 days",
+        "Stage 1 response may be overdue (due by 21 Feb 2022 at the latest)",
+    ]
