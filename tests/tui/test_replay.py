@@ -216,3 +216,10 @@ async def test_play_pause_speed_and_the_monthly_cap(samples_db):
         await pilot.press("p")
         assert not screen.playing and screen._timer is None and "paused" in screen.status_text
         assert len(SPEEDS) == 4
+        from caseline.tui.commands import palette_commands
+
+        titles = {title: action for title, action, _ in palette_commands(screen)}
+        assert titles["Reveal"] == "screen.reveal" and titles["+month"] == "screen.month(1)"
+        await app.run_action(titles["+month"], default_namespace=screen)
+        await settle(pilot)
+        assert screen.clock.as_of == date(2019, 4, 1)

@@ -574,6 +574,10 @@ class ReplayScreen(Screen[None]):
             ("Reveal", list(RevealScreen.BINDINGS)),
         ]))
 
+    def palette_bindings(self) -> list[Binding]:
+        """The replay's keys, for the command palette (ctrl+p)."""
+        return [b for b in self.BINDINGS if isinstance(b, Binding) and b.action != "back"]
+
     def action_back(self) -> None:
         self._stop_playing()
         if len(self.app.screen_stack) > 2:
