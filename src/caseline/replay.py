@@ -37,6 +37,7 @@ __all__ = [
     "Move",
     "Overdue",
     "overdue_now",
+    "first_overdue_day",
     "teaching_sections",
     "Answers",
     "answers_markdown",
@@ -241,6 +242,24 @@ def overdue_now(flags: Iterable[Flag], as_of: date, labels: Mapping[str, str] | 
         label = labels.get(flag.rule, flag.rule.replace("_", " "))
         found.append(Overdue(flag, label, max(days, 0), flag.certainty == "definite"))
     found.sort(key=lambda o: (not o.definite, -o.days, o.flag.key))
+    return found
+
+
+def first_overdue_day(flags: Iterable[Flag], after: date, before: date) -> tuple[date, Flag] | None:
+    """The first day strictly between *after* and *before* on which something was overdue.
+
+    *flags* are the engine's at *before*: a gap, deadline or review flag due on day D was
+    overdue from D + 1. The replay stops there on its way to the next event, so the room sees
+    the flag fall due ("overdue by 1 day") before the event that closes it arrives. No rule is
+    applied here: the due dates are the engine's.
+    """
+    found = None
+    for flag in flags:
+        if flag.kind not in _RUNNING_KINDS or flag.due is None or flag.severity == "info":
+            continue
+        day = flag.due + timedelta(days=1)
+        if after < day < before and (found is None or (day, flag.key) < (found[0], found[1].key)):
+            found = (day, flag)
     return found
 
 

@@ -223,3 +223,24 @@ async def test_play_pause_speed_and_the_monthly_cap(samples_db):
         await app.run_action(titles["+month"], default_namespace=screen)
         await settle(pilot)
         assert screen.clock.as_of == date(2019, 4, 1)
+
+
+async def test_next_event_stops_first_where_the_cin_visit_falls_overdue(samples_db):
+    """From 1 October the next event is the late-November visit; on the way, → stops on
+    2 November, the first day the engine's CIN gap is overdue."""
+    app = replay_app(samples_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("right", "right", "right")
+        await settle(pilot)
+        await answer_pause(pilot)
+        assert screen.clock.as_of == date(2021, 10, 1)
+        await pilot.press("right")
+        await settle(pilot)
+        assert screen.clock.as_of == date(2021, 11, 2)
+        assert "CIN visit overdue by 1 day" in screen.status_text
+        assert screen.clock.visible == 6  # the November visit has not arrived
+        await pilot.press("right")
+        await settle(pilot)
+        assert screen.clock.as_of == date(2021, 11, 15)  # the mid-November pause point

@@ -34,6 +34,7 @@ from caseline.replay import (
     PausePoint,
     ReplayClock,
     answers_markdown,
+    first_overdue_day,
     overdue_now,
     pause_points,
     teaching_sections,
@@ -475,8 +476,31 @@ class ReplayScreen(Screen[None]):
             self.action_reveal()
 
     def action_next_event(self) -> None:
+        """To the next event, or first to the day something falls overdue on the way there."""
         was_at_end = self.clock.at_end
+        if not was_at_end:
+            target = self._next_event_day(self.clock.as_of)
+            stop = first_overdue_day(self._flags_at(target), self.clock.as_of, target)
+            if stop is not None:
+                day, flag = stop
+                move = self.clock.jump(day)
+                if move.pause is None:
+                    label = self.rules[flag.rule].label if flag.rule in self.rules else flag.rule
+                    self.notify(f"Stopped on {format_day(day)}: {clean(label)} overdue", timeout=3)
+                self._moved(move)
+                return
         self._moved(self.clock.next_event(), was_at_end)
+
+    def _flags_at(self, as_of: date) -> list[Flag]:
+        """The engine's flags at *as_of*: cached (usually computed ahead), else computed now."""
+        cached = self.flag_cache.get(as_of)
+        if cached is None:
+            result = self._analyse(self.conn, as_of)
+            if isinstance(result, Exception):
+                return []
+            self._store(as_of, result)
+            cached = result
+        return cached[0]
 
     def action_previous_event(self) -> None:
         self._moved(self.clock.previous_event())
