@@ -37,7 +37,7 @@ __all__ = [
     "Move",
     "Overdue",
     "overdue_now",
-    "first_overdue_day",
+    "overdue_candidates",
     "teaching_sections",
     "Answers",
     "answers_markdown",
@@ -245,22 +245,18 @@ def overdue_now(flags: Iterable[Flag], as_of: date, labels: Mapping[str, str] | 
     return found
 
 
-def first_overdue_day(flags: Iterable[Flag], after: date, before: date) -> tuple[date, Flag] | None:
-    """The first day strictly between *after* and *before* on which something was overdue.
+def overdue_candidates(flags: Iterable[Flag], after: date, before: date) -> list[date]:
+    """Days strictly between *after* and *before* on which something may have fallen overdue.
 
     *flags* are the engine's at *before*: a gap, deadline or review flag due on day D was
-    overdue from D + 1. The replay stops there on its way to the next event, so the room sees
-    the flag fall due ("overdue by 1 day") before the event that closes it arrives. No rule is
-    applied here: the due dates are the engine's.
+    overdue from D + 1, if nothing had closed it by then. The replay checks each candidate
+    with the engine's flags *at* that day (:func:`overdue_now`) and stops at the first where
+    something is overdue, so the room sees it fall due before the event that closes it.
+    No rule is applied here: the due dates are the engine's.
     """
-    found = None
-    for flag in flags:
-        if flag.kind not in _RUNNING_KINDS or flag.due is None or flag.severity == "info":
-            continue
-        day = flag.due + timedelta(days=1)
-        if after < day < before and (found is None or (day, flag.key) < (found[0], found[1].key)):
-            found = (day, flag)
-    return found
+    days = {flag.due + timedelta(days=1) for flag in flags
+            if flag.kind in _RUNNING_KINDS and flag.due is not None and flag.severity != "info"}
+    return sorted(day for day in days if after < day < before)
 
 
 # --- Teaching notes ----------------------------------------------------------------------------

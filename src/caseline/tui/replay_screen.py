@@ -34,7 +34,7 @@ from caseline.replay import (
     PausePoint,
     ReplayClock,
     answers_markdown,
-    first_overdue_day,
+    overdue_candidates,
     overdue_now,
     pause_points,
     teaching_sections,
@@ -479,17 +479,27 @@ class ReplayScreen(Screen[None]):
         """To the next event, or first to the day something falls overdue on the way there."""
         was_at_end = self.clock.at_end
         if not was_at_end:
-            target = self._next_event_day(self.clock.as_of)
-            stop = first_overdue_day(self._flags_at(target), self.clock.as_of, target)
+            stop = self._overdue_stop(self.clock.as_of, self._next_event_day(self.clock.as_of))
             if stop is not None:
-                day, flag = stop
+                day, overdue = stop
                 move = self.clock.jump(day)
                 if move.pause is None:
-                    label = self.rules[flag.rule].label if flag.rule in self.rules else flag.rule
-                    self.notify(f"Stopped on {format_day(day)}: {clean(label)} overdue", timeout=3)
+                    self.notify(f"Stopped on {format_day(day)}: {clean(overdue.text())}", timeout=3)
                 self._moved(move)
                 return
         self._moved(self.clock.next_event(), was_at_end)
+
+    #: At most this many candidate days are checked with the engine on one key press.
+    MAX_OVERDUE_CHECKS = 4
+
+    def _overdue_stop(self, after: date, target: date):
+        """The first day before *target* on which the engine shows something overdue, if any."""
+        for day in overdue_candidates(self._flags_at(target), after, target)[: self.MAX_OVERDUE_CHECKS]:
+            labels = {rule_id: rule.label for rule_id, rule in self.flag_cache[target][2].items()}
+            found = overdue_now(self._flags_at(day), day, labels)
+            if found:
+                return day, found[0]
+        return None
 
     def _flags_at(self, as_of: date) -> list[Flag]:
         """The engine's flags at *as_of*: cached (usually computed ahead), else computed now."""
