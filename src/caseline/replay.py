@@ -38,6 +38,7 @@ __all__ = [
     "Overdue",
     "overdue_now",
     "overdue_candidates",
+    "next_due",
     "teaching_sections",
     "Answers",
     "answers_markdown",
@@ -243,6 +244,17 @@ def overdue_now(flags: Iterable[Flag], as_of: date, labels: Mapping[str, str] | 
         found.append(Overdue(flag, label, max(days, 0), flag.certainty == "definite"))
     found.sort(key=lambda o: (not o.definite, -o.days, o.flag.key))
     return found
+
+
+def next_due(flags: Iterable[Flag], as_of: date, labels: Mapping[str, str] | None = None) -> str:
+    """The engine's earliest pending deadline at *as_of*, as "CIN visit by 1 Nov 2021" ("" if none)."""
+    labels = labels or {}
+    pending = sorted((f for f in flags if f.kind == "pending" and f.due is not None and f.due >= as_of),
+                     key=lambda f: (f.due, f.key))
+    if not pending:
+        return ""
+    flag = pending[0]
+    return f"{labels.get(flag.rule, flag.rule.replace('_', ' '))} by {format_day(flag.due)}"
 
 
 def overdue_candidates(flags: Iterable[Flag], after: date, before: date) -> list[date]:

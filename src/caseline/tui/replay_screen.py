@@ -34,6 +34,7 @@ from caseline.replay import (
     PausePoint,
     ReplayClock,
     answers_markdown,
+    next_due,
     overdue_candidates,
     overdue_now,
     pause_points,
@@ -219,6 +220,7 @@ class ReplayScreen(Screen[None]):
         Binding("g", "goto_date", "Go to date", id="replay.goto-date"),
         Binding("a", "pause_again", "Pause point", id="replay.pause-again"),
         Binding("v", "reveal", "Reveal", id="replay.reveal"),
+        Binding("c", "toggle_met", "Met checks", id="replay.met-checks"),
         Binding("x", "export", "Export answers", show=False, id="replay.export"),
         Binding("question_mark", "show_help", "Help", key_display="?", id="replay.help"),
         Binding("q,escape", "back", "Back", id="replay.back"),
@@ -240,6 +242,8 @@ class ReplayScreen(Screen[None]):
         self.people = {person.id: person for person in list_people(self.conn, case_id)}
         self.ids, self.starts = load_order(self.conn, case_id)
         end = chronology_end(self.conn, case_id)
+        if end is not None and self.case.as_of is not None and self.case.as_of > end:
+            end = self.case.as_of  # the replay runs on to the case's own as-of (the decision)
         self.pauses = pause_points(self.case.teaching, ref_start_days(self.conn, case_id))
         self.clock = ReplayClock(self.starts, self.pauses, last=end)
         self.answers = Answers(case_id)
@@ -250,6 +254,7 @@ class ReplayScreen(Screen[None]):
         self.flags_as_of: date | None = None
         self.flag_error: str | None = None
         self.rules: dict = {}
+        self.show_met = False  # deadlines met are information rows, shown on request (c)
         self.playing = False
         self.speed = 1
         self._timer = None
@@ -310,14 +315,17 @@ class ReplayScreen(Screen[None]):
     def _paint(self, anchors: dict) -> None:
         visible = self.clock.visible
         ids, starts = self.ids[:visible], self.starts[:visible]
-        self.model = RowModel(ids, starts, self.flags, anchors)
+        shown = [f for f in self.flags if self.show_met or f.kind != "met"]
+        self.model = RowModel(ids, starts, shown, anchors)
+        self._anchors = anchors
         self.pages = EventPages(self.conn, ids)
         self.timeline.set_model(self.model, self.pages)
         if len(self.model):
             self.timeline.cursor_row = len(self.model) - 1  # the newest thing known
         last = self.clock.as_of.toordinal()
         rows = [row for row in self.lane_rows if row[4] <= last]
-        self.lanes.set_lanes(build_lanes(rows, self.flags, self.people, self.first_day, max(last, self.first_day)))
+        marks = [f for f in self.flags if f.kind not in ("met", "pending", "condition")]
+        self.lanes.set_lanes(build_lanes(rows, marks, self.people, self.first_day, max(last, self.first_day)))
         self.lanes.cursor_day = last
         self._update_status()
         self._schedule_panel()
@@ -400,12 +408,19 @@ class ReplayScreen(Screen[None]):
         else:
             overdue = self.overdue()
             parts.append("overdue now: " + "; ".join(o.text() for o in overdue) if overdue else "nothing overdue now")
-            parts.append(f"{len(self.flags):,} flags")
+            labels = {rule_id: rule.label for rule_id, rule in self.rules.items()}
+            upcoming = next_due(self.flags, clock.as_of, labels)
+            if upcoming:
+                parts.append(f"next due: {upcoming}")
+            shown = sum(1 for f in self.flags if self.show_met or f.kind != "met")
+            parts.append(f"{shown:,} flags")
         waiting = [p for p in self.pauses if p.index not in clock.revealed]
         parts.append(f"pause points {len(self.pauses) - len(waiting)}/{len(self.pauses)}")
         parts.append(f"▶ playing ×{self.speed + 1} (p: pause)" if self.playing else f"paused (p: play ×{self.speed + 1})")
         if clock.at_end:
             parts.append("end of the case: v reveals what the Ombudsman found")
+        if self.case.as_of is not None and clock.as_of == self.case.as_of:
+            parts.insert(1, "the case's own as-of date")
         self.query_one("#replay-status", Static).update(Text(" · ".join(parts)))
 
     @property
@@ -585,6 +600,11 @@ class ReplayScreen(Screen[None]):
             self.clock.reveal(pause)
         self._update_status()
         self.timeline.focus()
+
+    def action_toggle_met(self) -> None:
+        """Show or hide the checks met (the engine's information rows for deadlines kept)."""
+        self.show_met = not self.show_met
+        self._paint(getattr(self, "_anchors", {}))
 
     def action_pause_again(self) -> None:
         """Open the pause point at the as-of date again (one left with escape)."""
