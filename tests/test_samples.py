@@ -103,3 +103,34 @@ def test_bare_caseline_builds_the_sample_database_once(monkeypatch):
     assert opened == [str(default_database())]
     assert default_database().stat().st_mode & 0o777 == 0o600
     assert "samples-" in default_database().name
+
+
+def _teaching(sample):
+    return tomllib.loads((sample.folder / "case.toml").read_text(encoding="utf-8"))["teaching"]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.id)
+def test_teaching_notes_give_fault_injustice_remedy_and_actions(sample):
+    teaching = _teaching(sample)
+    for part in ("reveal", "fault", "injustice", "remedy", "agreed_actions"):
+        assert teaching.get(part, "").strip(), (sample.id, part)
+    # The decisions' findings carry paragraph references; the Careless summaries' pages.
+    assert any(word in teaching["fault"] for word in ("para", "p.", "pp.")), sample.id
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.id)
+def test_pause_points_stop_at_a_date_or_a_known_event_and_reveal_something(sample):
+    refs = {row["ref"] for row in csv.DictReader((sample.folder / "events.csv").open(encoding="utf-8"))}
+    pauses = _teaching(sample)["pause"]
+    assert len(pauses) >= 3
+    for pause in pauses:
+        assert ("at" in pause) != ("event" in pause), pause
+        if "event" in pause:
+            assert pause["event"] in refs, pause["event"]
+        assert pause["question"].strip() and pause["reveal"].strip() and pause["source"].strip()
+
+
+@pytest.mark.parametrize("sample", [s for s in SAMPLES if s.illustrative], ids=lambda s: s.id)
+def test_every_invented_detail_in_an_illustrative_case_says_so(sample):
+    for row in csv.DictReader((sample.folder / "events.csv").open(encoding="utf-8")):
+        assert "llustrative" in row["detail"], row["ref"]

@@ -303,6 +303,63 @@ def open_command(db: str | None, case: str | None, read_only: bool, high_contras
     run_app(db, case_id=case, read_only=read_only, high_contrast=high_contrast, overview_first=overview)
 
 
+@cli.command("replay")
+@click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--case", "case_id", required=True, help="The case to replay.")
+@click.option("--high-contrast", is_flag=True, help="Use the high-contrast theme.")
+def replay_command(db: str | None, case_id: str, high_contrast: bool) -> None:
+    """Replay one case as it unfolded: flags fall due, pause points ask, the end reveals.
+
+    DB defaults to the bundled sample cases. The database is opened read-only.
+    """
+    if db is None:
+        db = str(_sample_database())
+    conn = _reading(db)
+    try:
+        if not _require_case(conn, case_id).event_count:
+            fail(f"case {case_id!r} has no events to replay")
+    finally:
+        conn.close()
+    from caseline.tui import run_app
+
+    run_app(db, case_id=case_id, read_only=True, high_contrast=high_contrast, replay=True)
+
+
+@cli.command("serve")
+@click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--case", "case_id", help="Serve this case's replay (else the explorer, read-only).")
+@click.option("--port", type=int, default=8000, show_default=True, help="The port on 127.0.0.1.")
+def serve_command(db: str | None, case_id: str | None, port: int) -> None:
+    """Serve the app to a browser on this machine, for a training room (127.0.0.1 only).
+
+    With --case the browser opens that case's replay; without it, the explorer. DB defaults
+    to the bundled sample cases; it is opened read-only. Each browser tab runs its own copy.
+    """
+    from caseline.serve import HOST, ServeError, check_port
+
+    if db is None:
+        db = str(_sample_database())
+    conn = _reading(db)
+    try:
+        if case_id is not None and not _require_case(conn, case_id).event_count:
+            fail(f"case {case_id!r} has no events to replay")
+    finally:
+        conn.close()
+    try:
+        check_port(port)
+    except ServeError as exc:
+        fail(str(exc))
+    try:
+        import textual_serve  # noqa: F401
+    except ImportError:
+        fail("serving needs the textual-serve package: pip install textual-serve")
+    from caseline.serve import serve
+
+    echo(f"caseline: serving {case_id + ' (replay)' if case_id else db} at http://{HOST}:{port}/ "
+               "(this machine only; ctrl+c stops)")
+    serve(str(Path(db).resolve()), case_id, port)
+
+
 def _sample_database() -> Path:
     from caseline.samples import build_sample_database, default_database
 

@@ -10,7 +10,7 @@ __all__ = ["run_app"]
 
 
 def run_app(db_path: str, case_id: str | None = None, read_only: bool = False, high_contrast: bool = False,
-            overview_first: bool = False) -> None:
+            overview_first: bool = False, replay: bool = False) -> None:
     """Open the timeline explorer on *db_path* and block until the user quits.
 
     Args:
@@ -19,8 +19,9 @@ def run_app(db_path: str, case_id: str | None = None, read_only: bool = False, h
         read_only: open the database so that nothing can be written.
         high_contrast: start in the high-contrast theme.
         overview_first: open each case on its overview.
+        replay: open *case_id* in replay mode.
     """
     from caseline.tui.app import CaselineApp
 
     CaselineApp(db_path, case_id=case_id, read_only=read_only, high_contrast=high_contrast,
-                overview_first=overview_first).run()
+                overview_first=overview_first, replay=replay).run()

@@ -58,6 +58,7 @@ class CaselineApp(App[None]):
         today: the date used where "now" matters (fixed in tests).
         high_contrast: start in the high-contrast theme.
         overview_first: open each case on its overview.
+        replay: open *case_id* in replay (tui/replay_screen.py) rather than the case screen.
     """
 
     CSS_PATH = "caseline.tcss"
@@ -76,9 +77,11 @@ class CaselineApp(App[None]):
         today: date | None = None,
         high_contrast: bool = False,
         overview_first: bool = False,
+        replay: bool = False,
     ) -> None:
         super().__init__()
         self.overview_first = overview_first  # a case opens on its overview (o)
+        self.initial_replay = replay
         self.db_path = Path(db_path)
         self.read_only = read_only
         self.initial_case = case_id
@@ -120,6 +123,11 @@ class CaselineApp(App[None]):
         from caseline.tui.picker import PickerScreen
 
         if self.initial_case is not None:
+            if self.initial_replay:
+                from caseline.tui.replay_screen import ReplayScreen
+
+                self.push_screen(ReplayScreen(self.initial_case))
+                return
             self.open_case(self.initial_case)
             return
         cases = list_cases(self.conn)

@@ -86,14 +86,17 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         Binding("p", "focus_panel", "Panel", id="case.panel"),
         Binding("P", "toggle_panel", "Hide/show panel", key_display="P", show=False, id="case.toggle-panel"),
         *INVESTIGATOR_BINDINGS,
+        Binding("r", "replay", "Replay", show=False, id="case.replay"),  # footer full: help and palette list it
         Binding("question_mark", "show_help", "Help", key_display="?", id="case.help"),
         Binding("escape", "back", "Back", id="case.back"),
         Binding("q", "app.request_quit", "Quit", id="case.quit"),
     ]
+    #: right/left in the timeline read long rows on (:class:`TimelineView`).
+    TIMELINE_PANS = True
     #: What the footer keeps when it cannot show every key (most important first).
     FOOTER_PRIORITY = (
         "case.help", "case.next-flag", "case.search", "case.filter", "case.goto-date", "case.quit",
-        "case.child", "case.add-note", "case.panel", "case.overview", "case.export", "case.previous-flag",
+        "case.child", "case.add-note", "case.panel", "case.overview", "case.replay", "case.export", "case.previous-flag",
         "case.star", "case.clear-filter", "case.back", "case.follow", "case.met-checks", "case.breaches-only",
         "case.copy", "case.zoom-in", "case.zoom-out", "case.cycle-events",
     )
@@ -556,6 +559,15 @@ class CaseScreen(InvestigatorActions, Screen[None]):
 
     def action_show_help(self) -> None:
         self.app.push_screen(HelpScreen(self.help_groups()))
+
+    def action_replay(self) -> None:
+        """``r``: replay this case as it unfolded (tui/replay_screen.py)."""
+        from caseline.tui.replay_screen import ReplayScreen
+
+        if not len(self.ids) and not self.all_event_count:
+            self.notify("This case has no events to replay", timeout=3)
+            return
+        self.app.push_screen(ReplayScreen(self.case_id))
 
     def help_groups(self):
         return [

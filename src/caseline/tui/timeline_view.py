@@ -255,6 +255,13 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def action_first(self) -> None:
         self.cursor_row = 0
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # right/left read long rows on screens that ask for it (the case screen); elsewhere
+        # (the replay steps with them) the keys go on to the screen's own bindings.
+        if action in ("pan_right", "pan_left") and not getattr(self.screen, "TIMELINE_PANS", False):
+            return False
+        return True
+
     def action_pan_right(self) -> None:
         self.pan += PAN_STEP
 
