@@ -89,16 +89,10 @@ def flags_table(analysis: CaseAnalysis, console) -> None:
 
 def write_flags(analysis: CaseAnalysis, fmt: str, out: TextIO, console=None) -> None:
     """Write *analysis*'s flags as ``table``, ``json`` or ``csv``."""
-    if fmt == "json":
-        flags_json(analysis, out)
-    elif fmt == "csv":
-        flags_csv(analysis, out)
-    else:
-        if console is None:
-            from rich.console import Console
+    from caseline.export.output import write_in_format
 
-            console = Console(file=out)
-        flags_table(analysis, console)
+    write_in_format(fmt, out, console, as_json=lambda o: flags_json(analysis, o), as_csv=lambda o: flags_csv(analysis, o),
+                    as_table=lambda c: flags_table(analysis, c))
 
 
 __all__: Sequence[str] = ("write_flags", "flags_json", "flags_csv", "flags_table", "CSV_COLUMNS", "JSON_FIELDS",

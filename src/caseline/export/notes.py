@@ -56,16 +56,10 @@ def notes_table(notes: Sequence[Note], console) -> None:
 
 def write_notes(notes: Sequence[Note], fmt: str, out: TextIO, console=None) -> None:
     """Write *notes* as ``table``, ``json`` or ``csv``."""
-    if fmt == "json":
-        notes_json(notes, out)
-    elif fmt == "csv":
-        notes_csv(notes, out)
-    else:
-        if console is None:
-            from rich.console import Console
+    from caseline.export.output import write_in_format
 
-            console = Console(file=out)
-        notes_table(notes, console)
+    write_in_format(fmt, out, console, as_json=lambda o: notes_json(notes, o), as_csv=lambda o: notes_csv(notes, o),
+                    as_table=lambda c: notes_table(notes, c))
 
 
 __all__: Sequence[str] = ("write_notes", "notes_json", "notes_csv", "notes_table", "about", "CSV_COLUMNS")
