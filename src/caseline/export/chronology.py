@@ -123,6 +123,14 @@ class Paragraph:
     flags: list[FlagEntry] = field(default_factory=list)
     note_numbers: list[int] = field(default_factory=list)
 
+    @property
+    def notes_reference(self) -> str:
+        """`` — see note N1`` / `` — see notes N1, N2`` (empty without notes), for every writer."""
+        if not self.note_numbers:
+            return ""
+        label = "note" if len(self.note_numbers) == 1 else "notes"
+        return f" — see {label} " + ", ".join(f"N{n}" for n in self.note_numbers)
+
 
 @dataclass
 class NoteEntry:

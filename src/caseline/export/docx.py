@@ -91,8 +91,7 @@ def chronology_docx(doc: Chronology) -> bytes:
         if e.source:
             para.add_run(f" ({clean(e.source)})").italic = True
         if p.note_numbers:
-            label = "note" if len(p.note_numbers) == 1 else "notes"
-            para.add_run(f" — see {label} " + ", ".join(f"N{n}" for n in p.note_numbers))
+            para.add_run(p.notes_reference)
         for entry in p.flags:
             _flag_paragraph(document, entry)
     if doc.options.notes:

@@ -170,8 +170,7 @@ def chronology_html(doc: Chronology) -> str:
         body = f'{star}<span class="date">{_t(p.date_text)}</span> — {_t(event_sentence(e))}'
         if e.source:
             body += f' <span class="source">({_t(e.source)})</span>'
-        if p.note_numbers:
-            body += (" — see note " if len(p.note_numbers) == 1 else " — see notes ") + ", ".join(f"N{n}" for n in p.note_numbers)
+        body += p.notes_reference
         flags = "".join(_flag_html(entry) for entry in p.flags)
         out.append(f'<li id="p{p.number}" value="{p.number}">{body}{flags}</li>')
     out.append("</ol>")

@@ -68,8 +68,7 @@ def chronology_markdown(doc: Chronology) -> str:
         text = f"{p.number}. {star}**{md_escape(p.date_text)}** — {md_escape(event_sentence(e))}"
         if e.source:
             text += f" *({md_escape(e.source)})*"
-        if p.note_numbers:
-            text += (" — see note " if len(p.note_numbers) == 1 else " — see notes ") + ", ".join(f"N{n}" for n in p.note_numbers)
+        text += p.notes_reference
         out += [text, ""]
         for entry in p.flags:
             out += _flag_lines(entry, "   ") + [""]
