@@ -76,6 +76,7 @@ def compute_flags(
     born: Mapping[str, DateRange | None] | None = None,
     complete_for: Iterable[str] = (),
     records_until: date | None = None,
+    presorted: bool = False,
 ) -> list[Flag]:
     """Every flag the events raise under *rules*, as known on *as_of*.
 
@@ -92,11 +93,13 @@ def compute_flags(
         complete_for: event kinds whose records the case declares complete.
         records_until: the chronology's last day, when it is judged at a later as-of (a
             decision date): a record-kind event due after it is a records question.
+        presorted: *events* already stand in :func:`~caseline.rules.measure.event_order`
+            (as the store reads them), so the sort is skipped.
 
     Returns:
         Flags sorted by start date, then severity, then key.
     """
-    events = sorted(events, key=event_order)
+    events = (events if isinstance(events, list) else list(events)) if presorted else sorted(events, key=event_order)
     if not events:
         return []
     if as_of is None:
