@@ -318,13 +318,18 @@ def parse_duration(text: str) -> Duration:
 
 def add_duration(day: date, duration: Duration) -> date:
     """The date *duration* after *day*: calendar months by ``relativedelta``."""
-    if duration.unit == "working_days":
-        return add_working_days(day, duration.amount)
-    if duration.unit == "weeks":
-        return day + timedelta(weeks=duration.amount)
-    if duration.unit == "days":
-        return day + timedelta(days=duration.amount)
-    return add_months(day, duration.amount)
+    return _added(day, duration.amount, duration.unit)
+
+
+@lru_cache(maxsize=1 << 16)  # rules add the same few limits to the same days a million times
+def _added(day: date, amount: int, unit: str) -> date:
+    if unit == "working_days":
+        return add_working_days(day, amount)
+    if unit == "weeks":
+        return day + timedelta(weeks=amount)
+    if unit == "days":
+        return day + timedelta(days=amount)
+    return add_months(day, amount)
 
 
 def add_months(day: date, months: int) -> date:
@@ -345,6 +350,7 @@ def format_day(day: date) -> str:
     return f"{day.day} {MONTH_ABBR[day.month - 1]} {day.year}"
 
 
+@lru_cache(maxsize=1 << 14)  # messages name the same days over and over
 def format_range(r: DateRange) -> str:
     """Show a range with its precision: ``15 Sep 2021``, ``~Sep 2021``, ``~1-10 Feb 2022``."""
     s, e = r.start, r.end

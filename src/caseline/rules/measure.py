@@ -147,7 +147,9 @@ class CaseFacts:
 
 
 def event_order(e: EventLike) -> tuple:
-    return (e.dates.start, e.dates.end, e.kind, e.id)
+    """First day, last day, then the order the source recorded them in (the id): the same
+    order the timeline shows, so same-day events stand as the chronology lists them."""
+    return (e.dates.start, e.dates.end, e.id, e.kind)
 
 
 # --- Measuring --------------------------------------------------------------------------------
@@ -272,7 +274,7 @@ def make_flag(rule: Rule, finding: Finding) -> Flag:
         start=finding.start,
         end=max(finding.start, finding.end),
         due=finding.due,
-        events=tuple(e.id for e in finding.events),
+        events=tuple([e.id for e in finding.events]),
         message=finding.message,
         status=rule.status,
         citation=rule.citation_text,

@@ -128,16 +128,18 @@ def _first_after_index(informed: list[EventLike], by_actor: bool):
     actor is the new worker. Bisection keeps it fast on long chronologies."""
     from bisect import bisect_left
 
+    # One sort for all: each actor's events then stand in order as they are picked out.
+    ordered = sorted(informed, key=lambda e: (e.dates.end, e.dates.start, e.id))
+
     def table(events):
-        ordered = sorted(events, key=lambda e: (e.dates.end, e.dates.start, e.id))
-        return [e.dates.end for e in ordered], ordered
+        return [e.dates.end for e in events], events
 
     # An event naming a worker tells of that worker only; one naming nobody may tell of any.
-    anyone = table([e for e in informed if not e.actor])
+    anyone = table([e for e in ordered if not e.actor])
     per_actor: dict[str, tuple[list[date], list[EventLike]]] = {}
     if by_actor:
         grouped: dict[str, list[EventLike]] = {}
-        for event in informed:
+        for event in ordered:
             if event.actor:
                 grouped.setdefault(event.actor, []).append(event)
         per_actor = {actor: table(events) for actor, events in grouped.items()}

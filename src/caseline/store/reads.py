@@ -270,31 +270,35 @@ def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str], *,
     cursor.execute(
         "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
         "coalesce(relative_to, ''), offset_days, coalesce(subject, ''), coalesce(recorded, '') FROM events "
-        f"WHERE case_id = ? AND (kind IN ({marks}){extra}) "
-        # The engine's order, (first day, last day, kind, id): the index serves the first
-        # day, SQLite sorts only within a day. For full ISO days text order is date order.
-        "ORDER BY date_start, coalesce(nullif(date_end, ''), date_start), kind, id",
+        # In index order, which is the engine's (first day, last day, id) while every date is a
+        # full ISO day and no day is written two ways (an empty and an equal date_end).
+        f"WHERE case_id = ? AND (kind IN ({marks}){extra}) {ORDER}",
         (case_id, *wanted),
     )
     facts = FactRows()
     append = facts.append
     ranges: dict[tuple, DateRange] = {}  # events on the same days share one (immutable) range
+    spelled: dict[DateRange, DateRange] = {}  # the one range object for each distinct range
+    first_spelling: dict[DateRange, tuple] = {}
     shared: dict[str, str] = {}
     share = shared.setdefault
     new_fact = tuple.__new__
-    iso = True
+    ordered = True
     while batch := cursor.fetchmany(10000):
         for event_id, ref, kind, actor, start, end, relative_to, offset, subject, recorded in batch:
             dates = ranges.get((start, end))
             if dates is None:
-                dates = ranges[(start, end)] = parse_range(start, end)
-                iso = iso and len(str(start)) == 10 and (not end or len(str(end)) == 10)
+                parsed = parse_range(start, end)
+                dates = ranges[(start, end)] = spelled.setdefault(parsed, parsed)
+                ordered = ordered and len(str(start)) == 10 and (not end or len(str(end)) == 10) \
+                    and first_spelling.setdefault(dates, (start, end)) == (start, end)
             append(new_fact(Fact, (
-                event_id, ref, share(kind, kind), share(actor, actor), dates, relative_to and share(relative_to, relative_to),
+                event_id, ref, share(kind, kind), share(actor, actor), dates,
+                relative_to and share(relative_to, relative_to),
                 None if offset is None or offset == "" else _offset(offset),
                 share(subject, subject) if subject.__class__ is str else str(subject),
                 recorded and share(str(recorded), str(recorded)))))
-    facts.in_event_order = iso
+    facts.in_event_order = ordered
     return facts
 
 

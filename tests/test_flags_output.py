@@ -1,0 +1,83 @@
+"""``caseline flags`` as a listing, JSON and CSV: readable at 80 columns, written a flag at a
+time, the same flags in every form."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from caseline.analysis import analyse
+from caseline.export.flags import flags_csv, flags_json, flags_table
+from caseline.samples import build_sample_database
+from caseline.store import open_database
+
+KENT = "kent-21-001-933"
+
+
+@pytest.fixture(scope="module")
+def kent(tmp_path_factory):
+    path = tmp_path_factory.mktemp("samples") / "s.db"
+    build_sample_database(path)
+    conn = open_database(path, read_only=True)
+    yield analyse(conn, KENT)
+    conn.close()
+
+
+def test_at_80_columns_every_line_fits_and_each_flag_is_numbered(kent):
+    out = io.StringIO()
+    flags_table(kent, out, width=80)
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    heads = [line for line in lines if line[:1].isdigit() and ". " in line[:6]]
+    assert [int(line.split(".")[0]) for line in heads] == list(range(1, len(kent.flags) + 1))
+    # Everything after a flag's first line is indented under it, so each block reads as one.
+    summary = next(i for i, line in enumerate(lines) if line.startswith(f"{len(kent.flags)} flag(s): "))
+    body = lines[2:summary]
+    assert all(not line or line in heads or line.startswith("    ") for line in body)
+
+
+def test_piped_each_sentence_stays_on_one_line_for_grep(kent):
+    out = io.StringIO()  # not a terminal: no wrapping
+    flags_table(kent, out)
+    text = out.getvalue()
+    for flag in kent.flags:
+        assert f"    {flag.message}\n" in text
+
+
+def test_a_flag_names_its_child_by_name(tmp_path):
+    path = tmp_path / "s.db"
+    build_sample_database(path)
+    conn = open_database(path, read_only=True)
+    analysis = analyse(conn, "careless-tom-and-nikki")
+    conn.close()
+    out = io.StringIO()
+    flags_table(analysis, out)
+    per_child = [f for f in analysis.flags if f.subject and "," not in f.subject]
+    assert per_child
+    name = analysis.people[per_child[0].subject].name
+    assert f"· {name}\n" in out.getvalue()
+
+
+def test_json_and_csv_hold_the_same_flags_as_the_listing(kent):
+    as_json, as_csv = io.StringIO(), io.StringIO()
+    flags_json(kent, as_json)
+    flags_csv(kent, as_csv)
+    keys = [f.key for f in kent.flags]
+    assert [f["key"] for f in json.loads(as_json.getvalue())["flags"]] == keys
+    assert [row["key"] for row in csv.DictReader(io.StringIO(as_csv.getvalue()))] == keys
+
+
+def test_csv_cells_that_repeat_are_still_made_formula_safe(kent):
+    """Repeated cells are made safe once and reused: a formula-like value stays neutral in
+    every row it appears in."""
+    from dataclasses import replace
+
+    hostile = replace(kent, flags=tuple(replace(f, rule="=HYPERLINK(1)", subject="+1") for f in kent.flags))
+    out = io.StringIO()
+    flags_csv(hostile, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {row["rule"] for row in rows} == {"'=HYPERLINK(1)"}
+    assert {row["subject"] for row in rows} == {"'+1"}
