@@ -1,65 +1,122 @@
-"""Flags on a 1,000,000-event case against a raw read of its rows, in one run.
+"""`caseline flags` time and peak memory against two raw reads of the same case, in one run.
 
-Run: .venv/bin/python benchmarks/flags_vs_read.py [--rows N]
+Run: .venv/bin/python benchmarks/flags_vs_read.py [--sizes 1000000,10000000] [--repeat 3]
+(the default is 1M events; the 10M database takes ~12 minutes to build the first time and is
+kept in /tmp/caseline-bench-cache).
 
-Prints the time to read every row of the case with sqlite3 (no processing), the time for
-`caseline.analysis.analyse` (its own reading included), their ratio (target <= 2.0) and
-the process's peak memory (target < 500 MB). Both are timed --repeat times, alternating, and
-the medians compared: on a shared machine single runs of either vary by a fifth.
+Three sides, each its own process (so its peak resident memory is its own, read from the
+kernel), alternating run by run so a busy moment hits all alike:
+
+* caseline flags — `caseline flags DB --case ID --format json` to /dev/null: start-up, the
+  rules in force, reading the facts, every rule, and writing every flag;
+* same rows — the statement the engine reads with (`caseline.store.reads.facts_query`: the
+  same rows, columns and order), fetched by sqlite3 and thrown away: what reading what the
+  engine needs costs at the least (target: flags <= 1.5x, issue 13 asks <= 1.2x);
+* every row — `SELECT *` over the whole case in timeline order, fetched and thrown away
+  (target: flags <= 1.2x).
+
+Printed: median and min-max seconds, median peak MB (target: <= 400 MB at 10M events), the
+ratios of the medians, and the number of rows and flags.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import argparse
+import json
 import statistics
+import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import bench_run, make_case_db, peak_rss_mb  # noqa: E402
+from _synthetic import cached_case_db  # noqa: E402
+
+BIN = Path(sys.executable).parent
+NAMES = {1_000_000: "big", 10_000_000: "huge"}
+
+#: Runs a command and prints its wall time and the peak RSS of that one child.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+elapsed = time.perf_counter() - started
+print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
+"""
+
+#: A raw read: the statement in argv[2] with the JSON parameters in argv[3], rows thrown away.
+_RAW = """
+import json, sqlite3, sys
+conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+cursor = conn.execute(sys.argv[2], json.loads(sys.argv[3]))
+while cursor.fetchmany(10000):
+    pass
+"""
 
 
-def raw_read_seconds(db: Path) -> tuple[float, int]:
-    raw = sqlite3.connect(db)
-    started = time.perf_counter()
-    cursor = raw.execute("SELECT * FROM events WHERE case_id = ? ORDER BY date_start, date_end, id", ("bench",))
-    read = 0
-    while batch := cursor.fetchmany(10000):
-        read += len(batch)
-    elapsed = time.perf_counter() - started
-    raw.close()
-    return elapsed, read
+def same_rows_statement(db: Path, case_id: str) -> tuple[str, tuple]:
+    from caseline.rules.engine import reads_recorded, required_kinds
+    from caseline.store import library_for, open_database
+    from caseline.store.reads import facts_query
 
-
-def flags_seconds(db: Path) -> tuple[float, int]:
-    from caseline.analysis import analyse, clear_cache
-    from caseline.store import open_database
-
-    clear_cache()  # time the computation, not the cache
     conn = open_database(db, read_only=True)
-    started = time.perf_counter()
-    flags = analyse(conn, "bench", with_anchors=False).flags  # what `caseline flags` computes
-    elapsed = time.perf_counter() - started
+    rules = library_for(conn, None).values()
     conn.close()
-    return elapsed, len(flags)
+    return facts_query(case_id, required_kinds(rules), with_recorded=reads_recorded(rules))
+
+
+def measure(command: list) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, command)], check=True, capture_output=True,
+                         text=True)
+    seconds, peak = json.loads(out.stdout)
+    return seconds, peak
+
+
+def count(db: Path, sql: str, params) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+    conn.close()
+    return rows
+
+
+def summary(values: list[float]) -> str:
+    return f"{statistics.median(values):7.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:
-    with bench_run(__doc__, repeat=3) as (args, work):
-        db = make_case_db(work / "big.db", "bench", args.rows)
-        reads, runs = [], []
-        for _ in range(args.repeat):  # alternating, so a busy moment hits both alike
-            t_read, read = raw_read_seconds(db)
-            reads.append(t_read)
-            t_flags, flag_count = flags_seconds(db)
-            runs.append(t_flags)
-        t_read, t_flags = statistics.median(reads), statistics.median(runs)
-        print(f"{read:,} events; {flag_count:,} flags; medians of {args.repeat} runs")
-        print(f"raw sqlite3 read:     {t_read:6.2f} s")
-        print(f"caseline flags:       {t_flags:6.2f} s")
-        print(f"ratio flags / read:   {t_flags / t_read:6.2f}  (target <= 2.0)")
-        print(f"peak memory:          {peak_rss_mb():6.0f} MB  (target < 500)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000", help="event counts, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        case_id = NAMES.get(size, f"case{size}")
+        db = cached_case_db(case_id, size)
+        same_sql, same_params = same_rows_statement(db, case_id)
+        every_sql = "SELECT * FROM events WHERE case_id = ? ORDER BY date_start, date_end, id"
+        sides = {
+            "caseline flags": [BIN / "caseline", "flags", db, "--case", case_id, "--format", "json"],
+            "same rows": [sys.executable, "-c", _RAW, db, same_sql, json.dumps(list(same_params))],
+            "every row": [sys.executable, "-c", _RAW, db, every_sql, json.dumps([case_id])],
+        }
+        flags = subprocess.run(sides["caseline flags"], check=True, capture_output=True, text=True).stdout
+        flag_count = len(json.loads(flags)["flags"])
+        del flags
+        print(f"\n{size:,} events ({count(db, same_sql, same_params):,} rows read by the engine), "
+              f"{flag_count:,} flags; {args.repeat} runs per side, alternating")
+        times = {side: [] for side in sides}
+        peaks = {side: [] for side in sides}
+        for _ in range(args.repeat):
+            for side, command in sides.items():
+                seconds, peak = measure(command)
+                times[side].append(seconds)
+                peaks[side].append(peak)
+        for side in sides:
+            print(f"  {side:15} {summary(times[side])} s   peak {statistics.median(peaks[side]):6.0f} MB")
+        ours = statistics.median(times["caseline flags"])
+        print(f"  flags / same rows: {ours / statistics.median(times['same rows']):5.2f}  (target <= 1.5; 1.2 asked)")
+        print(f"  flags / every row: {ours / statistics.median(times['every row']):5.2f}  (target <= 1.2)")
+        print(f"  flags peak memory: {statistics.median(peaks['caseline flags']):5.0f} MB  (target <= 400 at 10M)")
 
 
 if __name__ == "__main__":

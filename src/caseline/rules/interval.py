@@ -123,7 +123,10 @@ class _Gaps:
             inside = [v for v in inside if v.dates.end >= case.records_from]
         flags: list[Flag] = []
         for visit in inside:
-            flags.extend(self._gap(anchor, visit, limits))
+            # Most visits come well within the limit: that is settled here, before the
+            # measuring (the same first test :func:`breach` makes).
+            if visit.relative_to or visit.dates.end > add_duration(anchor.dates.start, limits[0]):
+                flags.extend(self._gap(anchor, visit, limits))
             anchor = visit
             limits = self._limits_at(opened, visit, attributes)
         until = case.records_until if self.rule.absence == "records" and not case.complete(self.required) else None

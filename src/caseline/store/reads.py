@@ -252,6 +252,24 @@ class FactRows(list):
     in_event_order: bool = False
 
 
+def facts_query(case_id: str, kinds: Iterable[str], *, with_recorded: bool = False) -> tuple[str, tuple]:
+    """The statement :func:`load_facts` reads with, and its parameters (benchmarks time the
+    same statement read raw, to compare like with like)."""
+    wanted = sorted(set(kinds))
+    marks = ",".join("?" * len(wanted))
+    # ``not:<kind>`` rows record that something did not happen; rows with ``recorded`` set
+    # feed the late-recording rule.
+    extra = " OR kind LIKE 'not:%'" + (" OR coalesce(recorded, '') != ''" if with_recorded else "")
+    return (
+        "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
+        "coalesce(relative_to, ''), offset_days, coalesce(subject, ''), coalesce(recorded, '') FROM events "
+        # In index order, which is the engine's (first day, last day, id) while every date is a
+        # full ISO day and no day is written two ways (an empty and an equal date_end).
+        f"WHERE case_id = ? AND (kind IN ({marks}){extra}) {ORDER}",
+        (case_id, *wanted),
+    )
+
+
 def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str], *,
                with_recorded: bool = False) -> FactRows:
     """The case's events of *kinds* (plus every ``not:<kind>`` row, and with
@@ -260,21 +278,9 @@ def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str], *,
     One pass, a few operations a row: a long case holds millions. Equal strings (kinds,
     actors, subjects) are shared rather than held once per row.
     """
-    wanted = sorted(set(kinds))
-    marks = ",".join("?" * len(wanted))
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the read itself here
-    # ``not:<kind>`` rows record that something did not happen; rows with ``recorded`` set
-    # feed the late-recording rule.
-    extra = " OR kind LIKE 'not:%'" + (" OR coalesce(recorded, '') != ''" if with_recorded else "")
-    cursor.execute(
-        "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
-        "coalesce(relative_to, ''), offset_days, coalesce(subject, ''), coalesce(recorded, '') FROM events "
-        # In index order, which is the engine's (first day, last day, id) while every date is a
-        # full ISO day and no day is written two ways (an empty and an equal date_end).
-        f"WHERE case_id = ? AND (kind IN ({marks}){extra}) {ORDER}",
-        (case_id, *wanted),
-    )
+    cursor.execute(*facts_query(case_id, kinds, with_recorded=with_recorded))
     facts = FactRows()
     append = facts.append
     ranges: dict[tuple, DateRange] = {}  # events on the same days share one (immutable) range
