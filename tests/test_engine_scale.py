@@ -160,3 +160,24 @@ def test_analysis_holds_at_most_a_small_fixed_amount_per_event_read(tmp_path):
     # A fact is a 9-field tuple and its id (~140 bytes), three list slots, and its share of
     # the day ranges; measured 237 bytes.
     assert per_event < 256, f"{per_event:.0f} bytes held per event read"
+
+
+def test_anchors_taken_from_the_facts_are_the_stored_start_days(tmp_path):
+    """Flag rows are placed by the start days of the events they rest on: taken from the
+    facts the engine read, they are the same days the store holds."""
+    from caseline.analysis import analyse, clear_cache
+    from caseline.samples import build_sample_database
+    from caseline.store import list_cases
+    from caseline.store.timeline import anchor_dates
+
+    build_sample_database(tmp_path / "s.db")
+    conn = open_database(tmp_path / "s.db", read_only=True)
+    clear_cache()
+    checked = 0
+    for case in list_cases(conn):
+        analysis = analyse(conn, case.id)
+        rested_on = {event_id for flag in analysis.flags for event_id in flag.events}
+        assert analysis.anchors == anchor_dates(conn, rested_on), case.id
+        checked += len(rested_on)
+    conn.close()
+    assert checked > 50
