@@ -81,3 +81,86 @@ def test_csv_cells_that_repeat_are_still_made_formula_safe(kent):
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert {row["rule"] for row in rows} == {"'=HYPERLINK(1)"}
     assert {row["subject"] for row in rows} == {"'+1"}
+
+
+# --- flags --all: the caseload audit ---
+
+
+def _run(*args):
+    from click.testing import CliRunner
+
+    from caseline.cli import cli
+
+    return CliRunner().invoke(cli, list(map(str, args)))
+
+
+@pytest.fixture(scope="module")
+def samples_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("caseload") / "s.db"
+    build_sample_database(path)
+    return path
+
+
+def _single(db, case_id):
+    conn = open_database(db, read_only=True)
+    try:
+        return [f.key for f in analyse(conn, case_id).flags]
+    finally:
+        conn.close()
+
+
+def test_every_case_is_one_csv_table_with_its_case_column(samples_db):
+    result = _run("flags", samples_db, "--all", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert result.output.count("case,as_of,key") == 1
+    from caseline.store import list_cases
+
+    conn = open_database(samples_db, read_only=True)
+    case_ids = [case.id for case in list_cases(conn)]
+    conn.close()
+    for case_id in case_ids:
+        assert [r["key"] for r in rows if r["case"] == case_id] == _single(samples_db, case_id)
+
+
+def test_every_case_as_json_holds_what_each_case_alone_would(samples_db):
+    result = _run("flags", samples_db, "--all", "--format", "json")
+    assert result.exit_code == 0, result.output
+    alone = json.loads(_run("flags", samples_db, "--case", KENT, "--format", "json").output)
+    cases = json.loads(result.output)["cases"]
+    assert [c for c in cases if c["case"] == KENT] == [alone]
+    assert len(cases) == 5
+
+
+def test_the_listing_ends_with_the_caseload_totals(samples_db):
+    result = _run("flags", samples_db, "--all")
+    assert result.exit_code == 0
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("5 case(s): ")
+    assert result.output.count("Flags for ") == 5
+
+
+def test_case_and_all_are_one_or_the_other(samples_db):
+    for args in ((), ("--all", "--case", KENT)):
+        result = _run("flags", samples_db, *args)
+        assert result.exit_code == 2
+        assert "give either --case ID or --all" in result.output
+
+
+def test_a_case_the_engine_cannot_date_is_named_and_skipped(samples_db, monkeypatch):
+    import caseline.analysis
+    from caseline.dates import DateError
+
+    real = caseline.analysis.analyse
+
+    def failing(conn, case_id, *args, **kwargs):
+        if case_id == KENT:
+            raise DateError("10 working days from 1750-01-01 is outside the supported calendar")
+        return real(conn, case_id, *args, **kwargs)
+
+    monkeypatch.setattr(caseline.analysis, "analyse", failing)
+    result = _run("flags", samples_db, "--all", "--format", "csv")
+    assert result.exit_code == 1
+    assert f"case '{KENT}' skipped: 10 working days" in result.output
+    assert "1 of 5 case(s) skipped" in result.output
+    assert "careless-albert," in result.output  # the others are still written

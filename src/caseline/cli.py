@@ -375,19 +375,34 @@ def _sample_database() -> Path:
 
 @cli.command("flags")
 @DB_ARG
-@click.option("--case", "case_id", required=True, help="The case to analyse.")
+@click.option("--case", "case_id", help="The case to analyse.")
+@click.option("--all", "all_cases", is_flag=True,
+              help="Every case in DB, one after another (a caseload audit); held one case at a time.")
 @click.option("--as-of", help="Only what was known by this date (2021-09-15, 2021-09, 15 Sep 2021).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
-def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
-    """List the flags for one case: gaps, missed deadlines and reviews, worker changes."""
+def flags_command(db: str, case_id: str | None, all_cases: bool, as_of: str | None, fmt: str) -> None:
+    """List the flags for one case (--case) or every case (--all): gaps, missed deadlines and
+    reviews, worker changes.
+
+    With --all, CSV is one table with a case column and JSON is {"cases": [...]}; a case whose
+    dates the engine cannot use is named on stderr and skipped (exit status 1 at the end).
+    """
     from caseline.analysis import analyse
     from caseline.dates import DateError
     from caseline.export.flags import write_flags
 
+    if bool(case_id) == all_cases:
+        raise click.UsageError("give either --case ID or --all")
     when = _parse_as_of(as_of)
     conn = _reading(db)
+    if all_cases:
+        try:
+            _flags_for_every_case(conn, when, fmt)
+        finally:
+            conn.close()
+        return
     try:
         _require_case(conn, case_id)
         try:
@@ -397,6 +412,33 @@ def flags_command(db: str, case_id: str, as_of: str | None, fmt: str) -> None:
     finally:
         conn.close()
     write_flags(analysis, fmt, sys.stdout)
+
+
+def _flags_for_every_case(conn, when, fmt: str) -> None:
+    """``flags --all``: each case analysed, written and let go before the next."""
+    from caseline.analysis import analyse, clear_cache
+    from caseline.dates import DateError
+    from caseline.export.flags import write_caseload
+    from caseline.store import list_cases
+
+    case_ids = [case.id for case in list_cases(conn)]
+    skipped: list[str] = []
+
+    def analyses(update):
+        for done, case_id in enumerate(case_ids, 1):
+            try:
+                yield analyse(conn, case_id, as_of=when, with_anchors=False)
+            except DateError as exc:
+                skipped.append(case_id)
+                echo(f"caseline: case {case_id!r} skipped: {exc}", err=True)
+            clear_cache()  # one case at a time: a caseload of thousands stays one case's size
+            if update is not None:
+                update(done)
+
+    with _progress(len(case_ids), "analysing", "cases", threshold=50) as update:
+        write_caseload(analyses(update), fmt, sys.stdout)
+    if skipped:
+        fail(f"{len(skipped)} of {len(case_ids)} case(s) skipped (named above); the rest are written", EXIT_PROBLEMS)
 
 
 @cli.command("guidance")

@@ -4,8 +4,8 @@
   flag a line inside ``flags``). Each flag carries ``status`` (the honest standing of the
   requirement), ``status_label``, ``citation`` and ``subject`` (the child) besides its
   arithmetic. Written with ``ensure_ascii`` so control characters travel as escapes.
-* CSV: a header row, then one row per flag; the as-of is a column of every row (a comment line
-  would break CSV readers). Cells are neutralised and made formula-safe.
+* CSV: a header row, then one row per flag; the case and its as-of are columns of every row
+  (a comment line would break CSV readers). Cells are neutralised and made formula-safe.
 * Table: a heading naming the case and its as-of, then a block per flag, streamed (a Rich
   table measures every row first: minutes and gigabytes at 68,000 flags); cleaned.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from caseline.analysis import CaseAnalysis
@@ -22,7 +22,7 @@ from caseline.guidance import STATUS_LABELS
 from caseline.model import Flag
 from caseline.sanitize import clean, spreadsheet_safe
 
-CSV_COLUMNS = ("as_of", "key", "kind", "rule", "severity", "certainty", "status", "start", "end", "due",
+CSV_COLUMNS = ("case", "as_of", "key", "kind", "rule", "severity", "certainty", "status", "start", "end", "due",
                "subject", "events", "message", "citation")
 #: The JSON document's own fields (``flags`` holds the list).
 JSON_FIELDS = ("case", "as_of", "as_of_source", "as_of_text", "flags")
@@ -53,12 +53,14 @@ def flags_json(analysis: CaseAnalysis, out: TextIO) -> None:
     out.write("\n]}\n" if analysis.flags else "]}\n")
 
 
-def flags_csv(analysis: CaseAnalysis, out: TextIO) -> None:
-    """A header row and one row per flag; cells are formula-safe."""
+def flags_csv(analysis: CaseAnalysis, out: TextIO, *, header: bool = True) -> None:
+    """A header row (unless *header* is false: a later case of ``--all``) and one row per
+    flag; cells are formula-safe."""
     from functools import lru_cache
 
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    if header:
+        writer.writerow(CSV_COLUMNS)
     as_of = analysis.as_of.isoformat() if analysis.as_of else ""
     # Most columns repeat a few values (rules, kinds, dates): each is made safe once.
     repeated = lru_cache(maxsize=1 << 14)(spreadsheet_safe)
@@ -68,6 +70,7 @@ def flags_csv(analysis: CaseAnalysis, out: TextIO) -> None:
         row = flag.to_dict()
         row["events"] = " ".join(str(e) for e in flag.events)
         row["as_of"] = as_of
+        row["case"] = analysis.case.id
         writer.writerow([make_safe(row[k]) if row[k] is not None else "" for make_safe, k in zip(safe, CSV_COLUMNS)])
 
 
@@ -110,6 +113,38 @@ def flags_table(analysis: CaseAnalysis, out: TextIO, width: int | None = None) -
                        f"{counts['info']} information; {clean(analysis.as_of_text)}", "") + "\n")
 
 
+def write_caseload(analyses: Iterable[CaseAnalysis], fmt: str, out: TextIO) -> tuple[int, dict[str, int]]:
+    """Every case's flags, one case at a time (only one case's analysis is held at once):
+    listings one after another, one CSV table with a ``case`` column, or
+    ``{"cases": [...]}`` whose items are what ``flags --case`` writes for each.
+
+    Returns:
+        The number of cases and the flag counts by severity over all of them.
+    """
+    cases, totals = 0, {"breach": 0, "attention": 0, "info": 0}
+    for analysis in analyses:
+        if fmt == "json":
+            out.write('{"cases": [\n' if cases == 0 else ",\n")
+            flags_json(analysis, out)
+        elif fmt == "csv":
+            flags_csv(analysis, out, header=cases == 0)
+        else:
+            if cases:
+                out.write("\n")
+            flags_table(analysis, out)
+        cases += 1
+        for severity, count in analysis.severity_counts().items():
+            totals[severity] = totals.get(severity, 0) + count
+    if fmt == "json":
+        out.write('{"cases": [\n]}\n' if cases == 0 else "]}\n")
+    elif fmt == "csv" and cases == 0:
+        csv.writer(out).writerow(CSV_COLUMNS)
+    elif fmt == "table":
+        out.write(f"\n{cases} case(s): {totals['breach']} breach, {totals['attention']} attention, "
+                  f"{totals['info']} information\n")
+    return cases, totals
+
+
 def write_flags(analysis: CaseAnalysis, fmt: str, out: TextIO) -> None:
     """Write *analysis*'s flags as ``table`` (a terminal listing), ``json`` or ``csv``."""
     if fmt == "json":
@@ -120,5 +155,5 @@ def write_flags(analysis: CaseAnalysis, fmt: str, out: TextIO) -> None:
         flags_table(analysis, out)
 
 
-__all__: Sequence[str] = ("write_flags", "flags_json", "flags_csv", "flags_table", "CSV_COLUMNS", "JSON_FIELDS",
+__all__: Sequence[str] = ("write_flags", "write_caseload", "flags_json", "flags_csv", "flags_table", "CSV_COLUMNS", "JSON_FIELDS",
                           "flag_record")
