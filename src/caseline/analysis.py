@@ -97,6 +97,9 @@ def resolve_as_of(case: CaseInfo, given: date | None, chronology_end: date | Non
     return today or date.today(), "today"
 
 
+#: Cases with more events than this stream their visits (see :func:`_analyse`).
+STREAM_VISITS_OVER = 2_000_000
+
 AnalysisProvider = Callable[[sqlite3.Connection, str, "date | None"], CaseAnalysis]
 
 _CACHE: OrderedDict[tuple, CaseAnalysis] = OrderedDict()
@@ -220,24 +223,57 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
 
 
 def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool) -> CaseAnalysis:
-    from caseline.rules.engine import compute_flags, reads_recorded, required_kinds
-    from caseline.store import chronology_end, get_case, library_for, list_people, load_facts
+    from functools import partial
+
+    from caseline.rules.engine import compute_flags, reads_recorded, required_kinds, streamable_kinds
+    from caseline.rules.measure import StreamOutOfOrder
+    from caseline.store import (
+        chronology_end,
+        distinct_values,
+        get_case,
+        has_more_events_than,
+        library_for,
+        list_people,
+        load_facts,
+        stream_facts,
+    )
 
     case = get_case(conn, case_id, count_events=False)
     rules = library_for(conn, case.council or None)
     people = {person.id: person for person in list_people(conn, case_id)}
     last = chronology_end(conn, case_id)
     end, source = resolve_as_of(case, as_of, last)
-    facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=reads_recorded(rules.values()))
     children = [pid for pid, person in people.items() if person.role == "child"]
-    flags = compute_flags(facts, rules, as_of=end, records_from=case.records_from,
-                          people={pid: person.name for pid, person in people.items()},
-                          children=children or None,
-                          born={pid: people[pid].born for pid in children},
-                          complete_for=case.complete_for,
-                          # A live case's records run to today; a case judged at a later date
-                          # (a decision) stops where its chronology does.
-                          records_until=None if source == "today" else last,
-                          presorted=facts.in_event_order) if end is not None else []
+
+    def flags_from(facts, streams):
+        return compute_flags(facts, rules, as_of=end, records_from=case.records_from,
+                             people={pid: person.name for pid, person in people.items()},
+                             children=children or None,
+                             born={pid: people[pid].born for pid in children if pid in people},
+                             complete_for=case.complete_for,
+                             # A live case's records run to today; a case judged at a later date
+                             # (a decision) stops where its chronology does.
+                             records_until=None if source == "today" else last,
+                             presorted=facts.in_event_order, streams=streams)
+
+    if end is None:
+        return assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
+                        with_anchors=with_anchors, as_of_source=source)
+    # Visits are walked once, in date order, so a very long case reads them as the rule
+    # uses them rather than holding them (most of its events; at 10M, 1.25 GB to 0.77 GB).
+    # That costs a second scan of the case, so shorter cases hold them.
+    streamed = streamable_kinds(rules.values()) if has_more_events_than(conn, case_id, STREAM_VISITS_OVER) else set()
+    recorded = reads_recorded(rules.values())
+    facts = load_facts(conn, case_id, required_kinds(rules.values()) - streamed, with_recorded=recorded)
+    if streamed and not children:
+        # The engine's default children are the subjects it reads: those of the streamed
+        # visits too, found by SQLite rather than by a pass of their own.
+        children = sorted(({f.subject for f in facts} | set(distinct_values(conn, case_id, "subject", streamed)))
+                          - {""})
+    try:
+        flags = flags_from(facts, {kind: partial(stream_facts, conn, case_id, [kind]) for kind in streamed})
+    except StreamOutOfOrder:  # partial dates put the store's order out of date order: hold them
+        facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=recorded)
+        flags = flags_from(facts, None)
     return assemble(conn, case_id, flags=flags, rules=rules, as_of=end, case=case, people=people,
                     with_anchors=with_anchors, as_of_source=source, facts=facts)

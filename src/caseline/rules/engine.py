@@ -13,7 +13,7 @@ flags of a case with several children name their child. Rules with ``scope = "ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -23,7 +23,7 @@ from caseline.kinds import STATUS_PAIRS
 from caseline.model import Flag
 from caseline.rules.deadline import deadline_rule
 from caseline.rules.interval import interval_rule
-from caseline.rules.measure import CaseFacts, EventLike, event_order
+from caseline.rules.measure import CaseFacts, EventLike, StreamedEvents, event_order
 from caseline.rules.precondition import precondition_rule
 from caseline.rules.recording import recording_rule
 from caseline.rules.review_chain import review_chain_rule
@@ -42,11 +42,14 @@ _KIND_PARAMS = ("open", "close", "required", "trigger", "target", "worker", "inf
                 "decision", "condition", "omitted_if_after", "trigger_fallback", "open_fallback")
 
 
-def required_kinds(rules: Iterable[Rule]) -> set[str]:
-    """Every event kind some rule reads: the rest need not be loaded to compute flags."""
+def required_kinds(rules: Iterable[Rule], *, but_visits: bool = False) -> set[str]:
+    """Every event kind some rule reads: the rest need not be loaded to compute flags
+    (*but_visits*: leaving out what interval rules read as their required events)."""
     kinds: set[str] = set()
     for rule in rules:
         for key in _KIND_PARAMS:
+            if but_visits and key == "required" and rule.shape == "interval":
+                continue
             kinds.update(rule.params.get(key, []))
         for opened in rule.params.get("when_open", []):
             kinds.update(STATUS_PAIRS.get(opened, ()))
@@ -58,6 +61,14 @@ def required_kinds(rules: Iterable[Rule]) -> set[str]:
         if rule.params.get("eligibility"):
             kinds.update(("lac_start", "lac_end"))
     return kinds
+
+
+def streamable_kinds(rules: Iterable[Rule]) -> set[str]:
+    """Kinds only interval rules read, and only as the events that must recur (visits): the
+    rule walks them once in date order, so they can be streamed rather than held."""
+    rules = list(rules)
+    visits = {k for rule in rules if rule.shape == "interval" for k in rule.params.get("required", [])}
+    return visits - required_kinds(rules, but_visits=True)
 
 
 def reads_recorded(rules: Iterable[Rule]) -> bool:
@@ -77,6 +88,7 @@ def compute_flags(
     complete_for: Iterable[str] = (),
     records_until: date | None = None,
     presorted: bool = False,
+    streams: Mapping[str, Callable[[], Iterable[EventLike]]] | None = None,
 ) -> list[Flag]:
     """Every flag the events raise under *rules*, as known on *as_of*.
 
@@ -95,24 +107,36 @@ def compute_flags(
             decision date): a record-kind event due after it is a records question.
         presorted: *events* already stand in :func:`~caseline.rules.measure.event_order`
             (as the store reads them), so the sort is skipped.
+        streams: kind -> a function giving that kind's events in event order, read afresh
+            at each pass instead of held (only :func:`streamable_kinds`; their events must
+            not also be in *events*, except those a recording rule reads). Raises
+            :class:`~caseline.rules.measure.StreamOutOfOrder` when a source is not in order.
 
     Returns:
         Flags sorted by start date, then severity, then key.
     """
     events = (events if isinstance(events, list) else list(events)) if presorted else sorted(events, key=event_order)
-    if not events:
-        return []
-    if as_of is None:
+    streams = dict(streams or {})
+    if as_of is None and streams:  # the chronology's last day over the streamed kinds too
+        as_of = max([e.dates.end for e in events] + [e.dates.end for k in streams for e in streams[k]], default=None)
+    elif as_of is None and events:
         as_of = max(e.dates.end for e in events)
+    if as_of is None:
+        return []
+    every_stream = streams
+    streams = {k: source for k, source in streams.items() if StreamedEvents([source], as_of, None)}
+    if not events and not streams:
+        return []
     rule_list = list(rules.values()) if isinstance(rules, Mapping) else list(rules)
     names = dict(people or {})
-    if children is None:
-        children = sorted({e.subject for e in events} - {""})
+    if children is None:  # the subjects of what is read, streamed kinds included (one pass)
+        children = sorted(({e.subject for e in events}
+                           | {e.subject for source in every_stream.values() for e in source()}) - {""})
     children = list(dict.fromkeys(children))
     born = born or {}
     complete = tuple(complete_for)
     whole = CaseFacts(events, as_of, records_from, names, complete_for=complete, presorted=True,
-                      records_until=records_until,
+                      records_until=records_until, streams=streams,
                       child=children[0] if len(children) == 1 else "",
                       born=born.get(children[0]) if len(children) == 1 else None)
     flags: list[Flag] = []
@@ -130,22 +154,26 @@ def compute_flags(
             flags.extend(found)
     if child_rules:
         flags.extend(_per_child(events, child_rules, children, as_of, records_from, names, born, complete,
-                                records_until))
+                                records_until, streams))
     flags.sort(key=lambda f: f.sort_key)
     return flags
 
 
 def _per_child(events, child_rules, children, as_of, records_from, names, born, complete,
-               records_until) -> list[Flag]:
+               records_until, streams) -> list[Flag]:
     """Child-level rules for each child; identical findings merged into one flag."""
     known = set(children)
-    case_kinds = frozenset(e.kind for e in events if e.dates.start <= as_of)
+    # (*streams* hold only kinds with an event by as-of: compute_flags dropped the rest.)
+    case_kinds = frozenset(e.kind for e in events if e.dates.start <= as_of) | frozenset(streams)
     found: dict[tuple, tuple[Flag, list[str]]] = {}
     for child in children:
-        mine = [e for e in events if (getattr(e, "subject", "") or "") not in known or e.subject == child]
+        def mine_only(e, child=child):
+            return (getattr(e, "subject", "") or "") not in known or e.subject == child
+
+        mine = [e for e in events if mine_only(e)]
         facts = CaseFacts(mine, as_of, records_from, names, child=child, born=born.get(child),
                           complete_for=complete, presorted=True, records_until=records_until,
-                          case_kinds=case_kinds)
+                          case_kinds=case_kinds, streams=streams, keep=mine_only)
         for rule, shape in child_rules:
             for flag in shape(rule, facts):
                 key = (flag.key, flag.severity, flag.certainty, flag.start, flag.end, flag.due, flag.events,

@@ -12,6 +12,7 @@ Care-leaver rules open only for a child eligible by age (see :mod:`caseline.rule
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from caseline.dates import Duration, add_duration, format_day, parse_duration
@@ -109,20 +110,28 @@ class _Gaps:
     def period(self, period: Period) -> list[Flag]:
         case = self.case
         opened, end_event = period.opened, period.closed
-        visits = case.of(self.required)
-        inside = [v for v in visits if v.dates.end >= opened.dates.start
-                  and (end_event is None or v.dates.start <= end_event.dates.end)]
         attributes = self._attributes(opened, end_event)
         anchor: EventLike = opened
         limits = (self.first_within or self.every,) * 2
+        records_from = None
         if case.records_from and opened.dates.end < case.records_from:
-            # Visits before the record starts are unknown: measure from its first day.
-            earlier = [v for v in inside if v.dates.end < case.records_from]
-            anchor = earlier[-1] if earlier else Marker(case.records_from, "records_from")
+            # Visits before the record starts are unknown: measure from its first day (or the
+            # last visit recorded before it).
+            records_from = case.records_from
+            earlier = None
+            for visit in self._inside(opened, end_event):
+                if visit.dates.start >= records_from:
+                    break  # every later visit ends on or after the record's start too
+                if visit.dates.end < records_from:
+                    earlier = visit
+            anchor = earlier if earlier is not None else Marker(records_from, "records_from")
             limits = self._limits_at(opened, anchor, attributes)
-            inside = [v for v in inside if v.dates.end >= case.records_from]
         flags: list[Flag] = []
-        for visit in inside:
+        # One pass over the visits in date order, holding only the last (a long case's
+        # visits are read as they come, never all at once).
+        for visit in self._inside(opened, end_event):
+            if records_from is not None and visit.dates.end < records_from:
+                continue
             # Most visits come well within the limit: that is settled here, before the
             # measuring (the same first test :func:`breach` makes).
             if visit.relative_to or visit.dates.end > add_duration(anchor.dates.start, limits[0]):
@@ -150,6 +159,15 @@ class _Gaps:
                 flags.append(info_flag(self.rule, "pending", anchor.dates.start, due, due, [anchor],
                                        message, f"{anchor.id}:pending"))
         return flags
+
+    def _inside(self, opened: EventLike, closed: EventLike | None) -> Iterator[EventLike]:
+        """The required events overlapping the period, in date order."""
+        first, stop = opened.dates.start, closed.dates.end if closed is not None else None
+        for visit in self.case.of(self.required):
+            if stop is not None and visit.dates.start > stop:
+                break  # in date order: the rest start later still
+            if visit.dates.end >= first:
+                yield visit
 
     def _attributes(self, opened: EventLike, closed: EventLike | None) -> dict[str, list[EventLike]]:
         kinds = {k for ph in self.phases for k in (*ph.when_kinds, *ph.unless_kinds)}

@@ -21,7 +21,8 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -84,6 +85,8 @@ class CaseFacts:
         presorted: bool = False,
         records_until: date | None = None,
         case_kinds: frozenset[str] | None = None,
+        streams: Mapping[str, Callable[[], Iterable[EventLike]]] | None = None,
+        keep: Callable[[EventLike], bool] | None = None,
     ) -> None:
         self.as_of = as_of
         self.records_from = records_from
@@ -102,6 +105,10 @@ class CaseFacts:
         #: Kinds the whole case records (any child): a kind one child lacks but a sibling has
         #: is recorded in this chronology, so its absence for that child counts.
         self.case_kinds = case_kinds
+        #: Kinds read afresh from their source at each pass, never held (a long case's
+        #: visits); *keep* picks this child's among them.
+        self.streams = dict(streams or {})
+        self.keep = keep
         by_kind = self.by_kind
         for event in ordered:  # one pass: long cases hold a million events
             if event.dates.start > as_of:
@@ -132,10 +139,18 @@ class CaseFacts:
         kinds = list(kinds)
         if self.case_kinds is not None:
             return not any(k in self.case_kinds for k in kinds) and not self.complete(kinds)
-        return not any(self.by_kind.get(k) for k in kinds) and not self.complete(kinds)
+        return not any(self.of([k]) for k in kinds) and not self.complete(kinds)
 
-    def of(self, kinds: Iterable[str]) -> list[EventLike]:
+    def of(self, kinds: Iterable[str]) -> Sequence[EventLike] | StreamedEvents:
+        """The events of *kinds* in event order: a list, or for streamed kinds an iterable
+        read afresh at each pass (true when there is at least one)."""
         kinds = list(kinds)
+        if any(k in self.streams for k in kinds):
+            held = [k for k in kinds if k not in self.streams]
+            sources = [self.streams[k] for k in kinds if k in self.streams]
+            if held:
+                sources.append(lambda: self.of(held))
+            return StreamedEvents(sources, self.as_of, self.keep)
         if len(kinds) == 1:
             return self.by_kind.get(kinds[0], [])
         found = [e for k in kinds for e in self.by_kind.get(k, [])]
@@ -144,6 +159,47 @@ class CaseFacts:
 
     def name(self, person: str) -> str:
         return self.people.get(person, person) or "unknown"
+
+
+class StreamOutOfOrder(Exception):
+    """A streamed source was not in event order (partial dates): read the case whole."""
+
+
+class StreamedEvents:
+    """Events read from their sources at each pass, in event order, up to *as_of* and
+    through *keep*: what the engine needs of a long case's visits without holding them.
+
+    Sources must come in :func:`event_order`; each pass checks it as it goes and raises
+    :class:`StreamOutOfOrder` at the first event out of place.
+    """
+
+    __slots__ = ("sources", "as_of", "keep")
+
+    def __init__(self, sources: Sequence[Callable[[], Iterable[EventLike]]], as_of: date,
+                 keep: Callable[[EventLike], bool] | None) -> None:
+        self.sources, self.as_of, self.keep = sources, as_of, keep
+
+    def _checked(self, source: Callable[[], Iterable[EventLike]]) -> Iterator[EventLike]:
+        as_of, keep = self.as_of, self.keep
+        last = None
+        for event in source():
+            dates = event.dates
+            if dates.start > as_of:
+                return  # in order: the rest began later still
+            here = (dates.start, dates.end, event.id)
+            if last is not None and here < last:
+                raise StreamOutOfOrder(event.id)
+            last = here
+            if keep is None or keep(event):
+                yield event
+
+    def __iter__(self) -> Iterator[EventLike]:
+        if len(self.sources) == 1:
+            return self._checked(self.sources[0])
+        return heapq.merge(*(self._checked(source) for source in self.sources), key=event_order)
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
 
 
 def event_order(e: EventLike) -> tuple:

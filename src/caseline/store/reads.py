@@ -156,6 +156,13 @@ def case_ids(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
     return [case.id for case in list_cases(conn)[:limit]]
 
 
+def has_more_events_than(conn: sqlite3.Connection, case_id: str, count: int) -> bool:
+    """Whether the case has more than *count* events (counting stops there: cheap on any case)."""
+    row = conn.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE case_id = ? LIMIT ?)",
+                       (case_id, count + 1)).fetchone()
+    return int(row[0]) > count
+
+
 def get_case(conn: sqlite3.Connection, case_id: str, *, count_events: bool = True) -> CaseInfo:
     """The case *case_id*; with ``count_events=False`` its ``event_count`` is 0 and no scan
     of the case's events is made (a tenth of a second at a million).
@@ -234,13 +241,17 @@ def chronology_end(conn: sqlite3.Connection, case_id: str) -> date | None:
         return None
 
 
-def distinct_values(conn: sqlite3.Connection, case_id: str, column: str) -> list[str]:
-    """The distinct non-empty values of an events column in a case (the filter's choices)."""
+def distinct_values(conn: sqlite3.Connection, case_id: str, column: str, kinds: Iterable[str] | None = None) -> list[str]:
+    """The distinct non-empty values of an events column in a case (the filter's choices),
+    among events of *kinds* when given."""
     if column not in ("kind", "actor", "subject"):
         return []
+    wanted = sorted(set(kinds)) if kinds is not None else None
+    of_kinds = f" AND kind IN ({','.join('?' * len(wanted))})" if wanted is not None else ""
     rows = conn.execute(
-        f"SELECT DISTINCT {column} FROM events WHERE case_id = ? AND coalesce({column}, '') != '' ORDER BY {column}",
-        (case_id,),
+        f"SELECT DISTINCT {column} FROM events WHERE case_id = ? AND coalesce({column}, '') != ''{of_kinds} "
+        f"ORDER BY {column}",
+        (case_id, *(wanted or ())),
     )
     return [str(row[0]) for row in rows]
 
@@ -252,14 +263,15 @@ class FactRows(list):
     in_event_order: bool = False
 
 
-def facts_query(case_id: str, kinds: Iterable[str], *, with_recorded: bool = False) -> tuple[str, tuple]:
+def facts_query(case_id: str, kinds: Iterable[str], *, with_recorded: bool = False,
+                with_not: bool = True) -> tuple[str, tuple]:
     """The statement :func:`load_facts` reads with, and its parameters (benchmarks time the
     same statement read raw, to compare like with like)."""
     wanted = sorted(set(kinds))
     marks = ",".join("?" * len(wanted))
     # ``not:<kind>`` rows record that something did not happen; rows with ``recorded`` set
     # feed the late-recording rule.
-    extra = " OR kind LIKE 'not:%'" + (" OR coalesce(recorded, '') != ''" if with_recorded else "")
+    extra = (" OR kind LIKE 'not:%'" if with_not else "") + (" OR coalesce(recorded, '') != ''" if with_recorded else "")
     return (
         "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
         "coalesce(relative_to, ''), offset_days, coalesce(subject, ''), coalesce(recorded, '') FROM events "
@@ -270,42 +282,69 @@ def facts_query(case_id: str, kinds: Iterable[str], *, with_recorded: bool = Fal
     )
 
 
+class _FactReader:
+    """Rows of :func:`facts_query` as :class:`Fact` tuples, one pass. Equal strings (kinds,
+    actors, subjects) and equal day ranges are shared rather than held once per row.
+
+    *ordered* stays true while the rows so far stand in the engine's order: every date a
+    full ISO day and no day written two ways (an empty and an equal ``date_end`` sort as two
+    runs in text order).
+    """
+
+    def __init__(self) -> None:
+        self.ordered = True
+
+    def facts(self, cursor: sqlite3.Cursor) -> Iterator[Fact]:
+        ranges: dict[tuple, DateRange] = {}
+        spelled: dict[DateRange, DateRange] = {}  # the one range object for each distinct range
+        first_spelling: dict[DateRange, tuple] = {}
+        shared: dict[str, str] = {}
+        share = shared.setdefault
+        new_fact = tuple.__new__
+        while batch := cursor.fetchmany(10000):
+            for event_id, ref, kind, actor, start, end, relative_to, offset, subject, recorded in batch:
+                dates = ranges.get((start, end))
+                if dates is None:
+                    parsed = parse_range(start, end)
+                    dates = ranges[(start, end)] = spelled.setdefault(parsed, parsed)
+                    self.ordered = self.ordered and len(str(start)) == 10 and (not end or len(str(end)) == 10) \
+                        and first_spelling.setdefault(dates, (start, end)) == (start, end)
+                yield new_fact(Fact, (
+                    event_id, ref, share(kind, kind), share(actor, actor), dates,
+                    relative_to and share(relative_to, relative_to),
+                    None if offset is None or offset == "" else _offset(offset),
+                    share(subject, subject) if subject.__class__ is str else str(subject),
+                    recorded and share(str(recorded), str(recorded))))
+
+
+def _fact_cursor(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str], with_recorded: bool,
+                 with_not: bool = True) -> sqlite3.Cursor:
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the read itself here
+    cursor.execute(*facts_query(case_id, kinds, with_recorded=with_recorded, with_not=with_not))
+    return cursor
+
+
 def load_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str], *,
                with_recorded: bool = False) -> FactRows:
     """The case's events of *kinds* (plus every ``not:<kind>`` row, and with
     *with_recorded* every row whose ``recorded`` date is set), as :class:`Fact` rows.
 
-    One pass, a few operations a row: a long case holds millions. Equal strings (kinds,
-    actors, subjects) are shared rather than held once per row.
+    One pass, a few operations a row: a long case holds millions.
     """
-    cursor = conn.cursor()
-    cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the read itself here
-    cursor.execute(*facts_query(case_id, kinds, with_recorded=with_recorded))
-    facts = FactRows()
-    append = facts.append
-    ranges: dict[tuple, DateRange] = {}  # events on the same days share one (immutable) range
-    spelled: dict[DateRange, DateRange] = {}  # the one range object for each distinct range
-    first_spelling: dict[DateRange, tuple] = {}
-    shared: dict[str, str] = {}
-    share = shared.setdefault
-    new_fact = tuple.__new__
-    ordered = True
-    while batch := cursor.fetchmany(10000):
-        for event_id, ref, kind, actor, start, end, relative_to, offset, subject, recorded in batch:
-            dates = ranges.get((start, end))
-            if dates is None:
-                parsed = parse_range(start, end)
-                dates = ranges[(start, end)] = spelled.setdefault(parsed, parsed)
-                ordered = ordered and len(str(start)) == 10 and (not end or len(str(end)) == 10) \
-                    and first_spelling.setdefault(dates, (start, end)) == (start, end)
-            append(new_fact(Fact, (
-                event_id, ref, share(kind, kind), share(actor, actor), dates,
-                relative_to and share(relative_to, relative_to),
-                None if offset is None or offset == "" else _offset(offset),
-                share(subject, subject) if subject.__class__ is str else str(subject),
-                recorded and share(str(recorded), str(recorded)))))
-    facts.in_event_order = ordered
+    reader = _FactReader()
+    facts = FactRows(reader.facts(_fact_cursor(conn, case_id, kinds, with_recorded)))
+    facts.in_event_order = reader.ordered
     return facts
+
+
+def stream_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> Iterator[Fact]:
+    """The case's events of *kinds* (only those) as :class:`Fact` rows, read as they are used and never held together: the engine walks a long case's visits this way.
+
+    In the store's order, which is the engine's for full ISO days; the engine checks it as
+    it goes and reads the case whole when it is not.
+    """
+    return _FactReader().facts(_fact_cursor(conn, case_id, kinds, False, with_not=False))
 
 
 # --- Guidance and policy ----------------------------------------------------------------------
