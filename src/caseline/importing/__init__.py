@@ -5,6 +5,11 @@ row check (:mod:`.validate`) into a staging table; SQLite then compares them wit
 database holds (:class:`caseline.store.writes.EventStage`), so importing the same rows twice
 adds nothing. The whole import is one transaction, rolled back when any row is wrong; every
 problem is reported as ``FILE:LINE: field: what is wrong`` (up to 20 of them).
+
+A big import (a full batch of :data:`BATCH_ROWS` new rows or more) pauses the triggers that
+keep the search index in step (:class:`caseline.store.writes.SearchIndexPause`) and indexes
+its rows once before anything else touches stored events; small imports, replaced cases and
+every other writer keep the triggers.
 """
 
 from __future__ import annotations
@@ -123,6 +128,7 @@ class _Import:
         self.result = ImportResult()
         self.known_cases = writes.known_case_ids(conn)
         self.stage = writes.EventStage(conn)
+        self.search_index = writes.SearchIndexPause(conn)
         self.fresh_cases: dict[str, bool] = {}  # raw case_id text -> rows may go in bulk
         self.batch: list[tuple[str, tuple]] = []
         # Refs given by the rows not yet handed to the stage; older ones are looked up in
@@ -201,6 +207,8 @@ class _Import:
             self.flush()
 
     def flush(self) -> None:
+        if len(self.batch) >= BATCH_ROWS:
+            self.search_index.pause()
         if self.batch and not self.problems:
             for where, column, what in self.stage.add(self.batch):
                 self.problems.add(where, column, what)
@@ -259,6 +267,8 @@ class _Import:
         batch_lines: list[int] = []
 
         def hand_over() -> None:
+            if len(batch) >= BATCH_ROWS:
+                self.search_index.pause()
             refused = set(bulk.add(batch))
             for index, line in enumerate(batch_lines):
                 if index in refused:
@@ -395,6 +405,7 @@ class _Import:
             )
         self.problems.raise_if_any()
         if self.options.replace:
+            self.search_index.resume()  # before any stored event is deleted
             self.stage.replace_cases()
             self.result.events += self.stage.commit(skip_present=False)
             return
@@ -402,6 +413,7 @@ class _Import:
         for where, column, what in outcome.conflicts:
             self.problems.add(where, column, what)
         self.problems.raise_if_any()
+        self.search_index.resume()
         self.result.present = outcome.present
         self.result.events += self.stage.commit()
 

@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from caseline.store.schema import SCHEMA
+from caseline.store.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA
 
 #: The event columns an import writes, in the order of the tuples it stages.
 EVENT_WRITE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["events"])
@@ -254,6 +254,76 @@ class EventStage:
         )
         self.conn.execute("DROP TABLE IF EXISTS temp.staged_events")
         return self.direct + max(cursor.rowcount, 0)
+
+
+# --- The search index during a bulk import ----------------------------------------------------
+
+#: The triggers that keep ``events_fts`` in step with ``events`` (schema 5).
+FTS_TRIGGERS = ("events_fts_insert", "events_fts_delete", "events_fts_update")
+
+
+class SearchIndexPause:
+    """Lets a big import skip the per-row work of the search index and index its rows once.
+
+    Triggers keep ``events_fts`` in step with every write to ``events``; for a big import they
+    cost several times the insert itself. :meth:`pause` drops them *inside the import's
+    transaction* (noting their SQL as stored and the highest event id); :meth:`resume` indexes
+    every event above that id in one statement (a whole ``rebuild`` when the table held nothing
+    before) and creates the triggers again from their stored SQL. Both are part of the one
+    transaction: a rollback, or a process killed at any point, leaves the triggers and the
+    index as they were, and other connections never see the triggers gone.
+
+    The caller promises that while paused it only *inserts* events (and updates the rows it
+    inserted): a delete or an update of an older event must wait for :meth:`resume`.
+
+    Args:
+        conn: the connection, inside the import's transaction.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.paused = False
+        self._triggers: list[str] = []
+        self._above = 0
+        self._was_empty = False
+
+    def pause(self) -> None:
+        """Stop the index's triggers until :meth:`resume` (a no-op when already paused, or
+        when the database has no search index)."""
+        if self.paused:
+            return
+        conn = self.conn
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).fetchone() is None:
+            return
+        marks = ", ".join("?" * len(FTS_TRIGGERS))
+        found = conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' AND name IN ({marks}) "
+            "ORDER BY name", FTS_TRIGGERS).fetchall()
+        if len(found) != len(FTS_TRIGGERS):
+            return  # not the index caseline keeps: leave it to whatever keeps it
+        self._above = int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+        self._was_empty = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None
+        for name, _sql in found:
+            conn.execute(f"DROP TRIGGER [{name}]")
+        self._triggers = [str(sql) for _, sql in found]
+        self.paused = True
+
+    def resume(self) -> None:
+        """Index the events written while paused and bring the triggers back."""
+        if not self.paused:
+            return
+        conn = self.conn
+        if self._was_empty:
+            # Nothing was indexed before: one rebuild reads the table once.
+            conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        else:
+            cols = ", ".join(FTS_COLUMNS)
+            conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, {cols}) SELECT id, {cols} FROM events WHERE id > ? ORDER BY id",
+                         (self._above,))
+        for sql in self._triggers:
+            conn.execute(sql)
+        self._triggers = []
+        self.paused = False
 
 
 # --- Bulk rows ----------------------------------------------------------------------------------
