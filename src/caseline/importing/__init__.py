@@ -105,10 +105,16 @@ class _LineMap:
         self.run_lines: list[int] = []
 
     def add(self, line: int) -> None:
+        self.add_run(line, 1)
+
+    def add_run(self, line: int, count: int) -> None:
+        """*count* rows from consecutive lines, the first at *line*."""
+        if count <= 0:
+            return
         if not self.run_ids or line != self.run_lines[-1] + (self.next_id - self.run_ids[-1]):
             self.run_ids.append(self.next_id)
             self.run_lines.append(line)
-        self.next_id += 1
+        self.next_id += count
 
     def line_of(self, event_id: int) -> int:
         from bisect import bisect_right
@@ -270,6 +276,12 @@ class _Import:
             if len(batch) >= BATCH_ROWS:
                 self.search_index.pause()
             refused = set(bulk.add(batch))
+            lines.next_id = bulk.batch_first_id  # rows of the row-by-row path may have come between
+            if not refused and batch_lines and batch_lines[-1] - batch_lines[0] == len(batch_lines) - 1:
+                lines.add_run(batch_lines[0], len(batch_lines))  # the usual batch: one run of lines
+                batch.clear()
+                batch_lines.clear()
+                return
             for index, line in enumerate(batch_lines):
                 if index in refused:
                     ref = batch[index][ref_at].strip() if ref_at is not None else ""

@@ -180,7 +180,9 @@ class EventStage:
         this import, or staged."""
         for table in ("events", "staged_events"):
             row = self.conn.execute(
-                f"SELECT date_start, date_end FROM {table} WHERE case_id = ? AND ref = ? LIMIT 1", (case_id, ref)
+                # "ref != ''" lets SQLite use the partial index events_case_ref.
+                f"SELECT date_start, date_end FROM {table} WHERE case_id = ? AND ref = ? AND ref != '' LIMIT 1",
+                (case_id, ref),
             ).fetchone()
             if row is not None:
                 return str(row[0]), row[1]
@@ -373,14 +375,21 @@ class BulkEvents:
         trimmed = " AND ".join(f"coalesce({name} = trim({name}, {_WHITESPACE}), 1)" for name in columns)
         self._plain = f"{_PLAIN_ROW} AND {trimmed}"
         self.first_id = self._next_id()
+        #: The id of the first row the last :meth:`add` wrote (the rest follow it).
+        self.batch_first_id = self.first_id
         self.count = 0
+        # [first, last] id runs of this file's rows. Usually one: but rows that take the
+        # row-by-row path in the same file may be written between two batches.
+        self._ranges: list[list[int]] = []
 
     def _next_id(self) -> int:
         return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0])
 
     def add(self, rows: Sequence[Sequence[str]]) -> list[int]:
         """Write *rows* (in header order); return the indexes (within *rows*) refused for a
-        ``ref`` given twice. Ids stay consecutive: a refused row takes none."""
+        ``ref`` given twice. The rows written get consecutive ids from :attr:`batch_first_id`:
+        a refused row takes none."""
+        start = self.batch_first_id = self._next_id()
         self.conn.execute("SAVEPOINT bulk_batch")
         refused: list[int] = []
         try:
@@ -394,27 +403,36 @@ class BulkEvents:
                 except sqlite3.IntegrityError:
                     refused.append(index)
         self.conn.execute("RELEASE bulk_batch")
-        self.count += len(rows) - len(refused)
+        written = len(rows) - len(refused)
+        if written:
+            if self._ranges and self._ranges[-1][1] == start - 1:
+                self._ranges[-1][1] += written
+            else:
+                self._ranges.append([start, start + written - 1])
+        self.count += written
         return refused
 
-    @property
-    def last_id(self) -> int:
-        return self.first_id + self.count - 1
+    def suspects(self, page: int = 5000) -> Iterator[tuple[int, dict[str, object]]]:
+        """``(id, {column: value})`` of this file's rows that need the full row check.
 
-    def suspects(self) -> Iterator[tuple[int, dict[str, object]]]:
-        """``(id, {column: value})`` of this file's rows that need the full row check."""
-        cursor = self.conn.execute(
-            f"SELECT id, {', '.join(EVENT_WRITE_COLUMNS[1:])} FROM events WHERE id BETWEEN ? AND ? "
-            f"AND NOT ({self._plain}) ORDER BY id",
-            (self.first_id, self.last_id),
-        )
-        for row in cursor.fetchall():
-            yield int(row[0]), dict(zip(EVENT_WRITE_COLUMNS[1:], row[1:]))
+        Read a page at a time (the caller may :meth:`settle` rows in between, so no query is
+        left open over rows being changed): a file of ten million month-only dates is never
+        held whole."""
+        select = (f"SELECT id, {', '.join(EVENT_WRITE_COLUMNS[1:])} FROM events WHERE id > ? AND id <= ? "
+                  f"AND NOT ({self._plain}) ORDER BY id LIMIT {int(page)}")
+        for first, last in self._ranges:
+            after = first - 1
+            while rows := self.conn.execute(select, (after, last)).fetchall():
+                for row in rows:
+                    yield int(row[0]), dict(zip(EVENT_WRITE_COLUMNS[1:], row[1:]))
+                after = int(rows[-1][0])
 
     def anchor(self, case_id: str, ref: str, before_id: int) -> tuple[str, str | None] | None:
         """The dates of the event *ref* names, if it comes before *before_id* (or was stored)."""
         row = self.conn.execute(
-            "SELECT date_start, date_end FROM events WHERE case_id = ? AND ref = ? AND id < ?", (case_id, ref, before_id)
+            # "ref != ''" lets SQLite use the partial index events_case_ref rather than walk the case.
+            "SELECT date_start, date_end FROM events WHERE case_id = ? AND ref = ? AND ref != '' AND id < ?",
+            (case_id, ref, before_id)
         ).fetchone()
         return (str(row[0]), row[1]) if row is not None else None
 
@@ -424,5 +442,10 @@ class BulkEvents:
         self.conn.execute(f"UPDATE events SET {sets} WHERE id = ?", (*values.values(), event_id))
 
     def kinds(self) -> list[tuple[str, int]]:
-        return [(str(k), int(n)) for k, n in self.conn.execute(
-            "SELECT kind, count(*) FROM events WHERE id BETWEEN ? AND ? GROUP BY kind", (self.first_id, self.last_id))]
+        """How many of this file's rows have each kind."""
+        counts: dict[str, int] = {}
+        for first, last in self._ranges:
+            for kind, count in self.conn.execute(
+                "SELECT kind, count(*) FROM events WHERE id BETWEEN ? AND ? GROUP BY kind", (first, last)):
+                counts[str(kind)] = counts.get(str(kind), 0) + int(count)
+        return sorted(counts.items())
