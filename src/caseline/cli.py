@@ -149,7 +149,11 @@ def import_command(db: str, files: tuple[str, ...], case_id: str | None, create_
         fail(*failure)
     for kind, count in sorted(result.unknown_kinds.items()):
         echo(f"warning: kind {kind!r} ({count} event(s)) is not a known kind; it is kept and shown", err=True)
-    created_text = f", created case(s) {', '.join(result.cases_created)}" if result.cases_created else ""
+    new_cases = result.cases_created
+    if len(new_cases) > 10:  # a whole extract: thousands of cases are counted, not listed
+        created_text = f", created {len(new_cases):,} cases ({', '.join(new_cases[:3])} ... {new_cases[-1]})"
+    else:
+        created_text = f", created case(s) {', '.join(new_cases)}" if new_cases else ""
     present = f"; {result.present} row(s) already in {db} were skipped" if result.present else ""
     if not result.events and result.present:
         echo(f"{db}: nothing new: all {result.present} row(s) are already there")
