@@ -221,3 +221,15 @@ def test_an_import_killed_at_any_point_leaves_the_database_as_it_was(tmp_path, p
     assert conn.execute("SELECT count(*) FROM cases WHERE id = 'big'").fetchone()[0] == 0
     conn.close()
     assert os.path.exists(db)
+
+
+def test_the_progress_display_is_told_when_the_import_indexes_for_search(tmp_path, db_path):
+    conn = open_database(db_path)
+    said: list[str] = []
+    import_files(conn, [_write(tmp_path / "small.csv", "small", 40)], create_cases=True, stage=said.append)
+    assert said == ["checking"]
+    said.clear()
+    big, small = _write(tmp_path / "big.csv", "big", BATCH_ROWS + 1), _write(tmp_path / "s2.csv", "s2", 3)
+    import_files(conn, [big, small], create_cases=True, stage=said.append)
+    assert said == ["checking", "importing", "checking", "indexing for search"]
+    conn.close()

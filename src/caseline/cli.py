@@ -130,9 +130,10 @@ def import_command(db: str, files: tuple[str, ...], case_id: str | None, create_
     total = sum(Path(name).stat().st_size for name in files)
     failure: tuple[str, int] | None = None
     try:
-        with _progress(total) as progress:
+        bar = _progress(total)
+        with bar as progress:
             result = import_files(conn, files, case_id=case_id, create_cases=create_cases,
-                                  replace=replace, progress=progress)
+                                  replace=replace, progress=progress, stage=bar.stage if progress else None)
     except ImportFailed as exc:
         for line in exc.problems:
             echo(line, err=True)
@@ -186,7 +187,7 @@ class _progress:
             TimeRemainingColumn(), transient=True, console=_stderr_console(),
         )
         self.bar.start()
-        task = self.bar.add_task(self.what, total=self.total, count=0, unit=self.unit, rate=0.0)
+        task = self._task = self.bar.add_task(self.what, total=self.total, count=0, unit=self.unit, rate=0.0)
 
         def update(done: int, count: int | None = None) -> None:
             elapsed = self.bar.tasks[0].elapsed or 0.0
@@ -194,6 +195,11 @@ class _progress:
             self.bar.update(task, completed=done, count=count, rate=count / elapsed if elapsed > 0 else 0.0)
 
         return update
+
+    def stage(self, what: str) -> None:
+        """Say what the work is doing now (e.g. "indexing for search" once the rows are read)."""
+        if self.bar is not None:
+            self.bar.update(self._task, description=what)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

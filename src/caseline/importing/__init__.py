@@ -15,13 +15,16 @@ every other writer keep the triggers.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from caseline.dates import DateError, DateRange, parse_range
 from caseline.importing.csv_reader import IMPORT_COLUMNS, CsvFile
 from caseline.importing.json_reader import case_mapping, read_json_case
+from caseline.importing.plain_rows import PlainBatches
 from caseline.importing.problems import MAX_PROBLEMS, ImportFailed, Problems
 from caseline.importing.validate import as_text, check_case_fields, check_event_fields, check_person_fields
 from caseline.kinds import REQUIRED_EVENT_COLUMNS, is_known_kind
@@ -34,6 +37,10 @@ BATCH_ROWS = 5000
 
 #: Called with (bytes read, rows read) so far, over every file of the import.
 Progress = Callable[[int, int], None]
+
+#: Called with what the import is doing once the rows are read ("checking", "indexing for
+#: search") and again with "importing" when reading starts.
+Stage = Callable[[str], None]
 
 
 @dataclass
@@ -126,10 +133,13 @@ class _LineMap:
 class _Import:
     """One import: the rows seen so far, what they name, and where they are staged."""
 
-    def __init__(self, conn: sqlite3.Connection, options: _Options, progress: Progress | None) -> None:
+    def __init__(self, conn: sqlite3.Connection, options: _Options, progress: Progress | None,
+                 stage: Stage | None = None) -> None:
         self.conn = conn
         self.options = options
         self.progress = progress
+        self._stage = stage
+        self._stage_said = "importing"
         self.problems = Problems()
         self.result = ImportResult()
         self.known_cases = writes.known_case_ids(conn)
@@ -144,6 +154,12 @@ class _Import:
         self.cases_in_import: set[str] = set()
         self.bytes_before = 0
         self.rows_before = 0
+
+    def say(self, what: str) -> None:
+        """Tell the progress display what the import is doing (when it changes)."""
+        if self._stage is not None and what != self._stage_said:
+            self._stage_said = what
+            self._stage(what)
 
     # Events ----------------------------------------------------------------------------------
 
@@ -232,6 +248,7 @@ class _Import:
             if self.progress is not None:
                 self.progress(self.bytes_before + done, self.rows_before)
 
+        self.say("importing")
         source = CsvFile(path, self.problems, progress)
         if source.header is not None:
             if "id" in source.header or self.options.case_override:
@@ -269,13 +286,19 @@ class _Import:
         lines = _LineMap(bulk.first_id)
         case_at = header.index("case_id")
         ref_at = header.index("ref") if "ref" in header else None
+        kind_of = itemgetter(header.index("kind"))
+        at_a_glance = PlainBatches(header)
+        kinds: Counter[str] = Counter()  # of the rows written (SQL would have to read them back)
         batch: list[list[str]] = []
         batch_lines: list[int] = []
 
         def hand_over() -> None:
             if len(batch) >= BATCH_ROWS:
                 self.search_index.pause()
-            refused = set(bulk.add(batch))
+            refused = set(bulk.add(batch, plain=at_a_glance.plain(batch)))
+            kinds.update(map(kind_of, batch))
+            for index in refused:
+                kinds[kind_of(batch[index])] -= 1
             lines.next_id = bulk.batch_first_id  # rows of the row-by-row path may have come between
             if not refused and batch_lines and batch_lines[-1] - batch_lines[0] == len(batch_lines) - 1:
                 lines.add_run(batch_lines[0], len(batch_lines))  # the usual batch: one run of lines
@@ -305,15 +328,17 @@ class _Import:
             else:
                 self.event(f"{path}:{line}", dict(zip(header, row)))
         hand_over()
-        self._second_look(path, bulk, lines)
-        for kind, count in bulk.kinds():
-            if kind and not is_known_kind(kind):
+        self.say("checking")
+        self._second_look(path, bulk, lines, kinds)
+        for kind, count in sorted(kinds.items()):
+            if count > 0 and kind and not is_known_kind(kind):
                 self.result.unknown_kinds[kind] = self.result.unknown_kinds.get(kind, 0) + count
         self.result.events += bulk.count
 
-    def _second_look(self, path: Path, bulk: writes.BulkEvents, lines: _LineMap) -> None:
-        """The full row check for the bulk rows SQLite could not pass at a glance (partial or
-        relative dates, empty or odd fields): the same messages as the row-by-row path."""
+    def _second_look(self, path: Path, bulk: writes.BulkEvents, lines: _LineMap, kinds: Counter[str]) -> None:
+        """The full row check for the bulk rows that could not pass at a glance (partial or
+        relative dates, empty or odd fields): the same messages as the row-by-row path. A row
+        whose kind the check changes (stripped) is counted under its new kind."""
         for event_id, stored in bulk.suspects():
             where = f"{path}:{lines.line_of(event_id)}"
             values = {k: "" if v is None else str(v) for k, v in stored.items()}
@@ -338,7 +363,11 @@ class _Import:
                     dates = anchor.shifted(checked.offset)
             if self.problems.count != before or dates is None:
                 continue
-            bulk.settle(event_id, _stored_values(values, checked, dates))
+            settled = _stored_values(values, checked, dates)
+            if settled["kind"] != stored["kind"]:
+                kinds[str(stored["kind"])] -= 1
+                kinds[str(settled["kind"])] += 1
+            bulk.settle(event_id, settled)
 
     # Cases and people ------------------------------------------------------------------------
 
@@ -409,6 +438,11 @@ class _Import:
 
     # Finishing -------------------------------------------------------------------------------
 
+    def _index_for_search(self) -> None:
+        if self.search_index.paused:
+            self.say("indexing for search")
+        self.search_index.resume()
+
     def finish(self) -> None:
         for case_id, where in self.missing_cases.items():
             self.problems.add(
@@ -417,7 +451,7 @@ class _Import:
             )
         self.problems.raise_if_any()
         if self.options.replace:
-            self.search_index.resume()  # before any stored event is deleted
+            self._index_for_search()  # before any stored event is deleted
             self.stage.replace_cases()
             self.result.events += self.stage.commit(skip_present=False)
             return
@@ -425,7 +459,7 @@ class _Import:
         for where, column, what in outcome.conflicts:
             self.problems.add(where, column, what)
         self.problems.raise_if_any()
-        self.search_index.resume()
+        self._index_for_search()
         self.result.present = outcome.present
         self.result.events += self.stage.commit()
 
@@ -438,6 +472,7 @@ def import_files(
     create_cases: bool = False,
     replace: bool = False,
     progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> ImportResult:
     """Import CSV event files and JSON case files in one transaction.
 
@@ -449,6 +484,7 @@ def import_files(
         replace: replace the events (and a case file's details and people) of every case the
             import names, instead of adding to them.
         progress: called with the bytes and rows read so far (for a progress bar).
+        stage: called with what the import is doing after the rows are read (see :data:`Stage`).
 
     Raises:
         ImportFailed: anything was wrong; nothing was written.
@@ -458,7 +494,7 @@ def import_files(
     if case_id is not None and case_id not in known and not create_cases:
         raise ImportFailed([f"--case: no case {case_id!r} in the database (use --create-cases to add it)"])
     with Transaction(conn):
-        run = _Import(conn, _Options(case_id, create_cases, replace), progress)
+        run = _Import(conn, _Options(case_id, create_cases, replace), progress, stage)
         for item in paths:
             if isinstance(item, CaseSource):
                 data = case_mapping(item.label, item.data, run.problems)

@@ -378,17 +378,23 @@ class BulkEvents:
         #: The id of the first row the last :meth:`add` wrote (the rest follow it).
         self.batch_first_id = self.first_id
         self.count = 0
-        # [first, last] id runs of this file's rows. Usually one: but rows that take the
-        # row-by-row path in the same file may be written between two batches.
+        # [first, last] id runs of this file's rows that were not seen to be plain (rows that
+        # take the row-by-row path in the same file may be written between two batches).
         self._ranges: list[list[int]] = []
 
     def _next_id(self) -> int:
         return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0])
 
-    def add(self, rows: Sequence[Sequence[str]]) -> list[int]:
+    def add(self, rows: Sequence[Sequence[str]], *, plain: bool = False) -> list[int]:
         """Write *rows* (in header order); return the indexes (within *rows*) refused for a
         ``ref`` given twice. The rows written get consecutive ids from :attr:`batch_first_id`:
-        a refused row takes none."""
+        a refused row takes none.
+
+        Args:
+            plain: the caller has seen that every row passes :data:`_PLAIN_ROW` and has no
+                whitespace around a cell (``caseline.importing.plain_rows``), so
+                :meth:`suspects` need not read these rows back.
+        """
         start = self.batch_first_id = self._next_id()
         self.conn.execute("SAVEPOINT bulk_batch")
         refused: list[int] = []
@@ -404,7 +410,7 @@ class BulkEvents:
                     refused.append(index)
         self.conn.execute("RELEASE bulk_batch")
         written = len(rows) - len(refused)
-        if written:
+        if written and not plain:
             if self._ranges and self._ranges[-1][1] == start - 1:
                 self._ranges[-1][1] += written
             else:
@@ -440,12 +446,3 @@ class BulkEvents:
         """Store the full row check's reading of a suspect row (dates from its anchor...)."""
         sets = ", ".join(f"{name} = ?" for name in values)
         self.conn.execute(f"UPDATE events SET {sets} WHERE id = ?", (*values.values(), event_id))
-
-    def kinds(self) -> list[tuple[str, int]]:
-        """How many of this file's rows have each kind."""
-        counts: dict[str, int] = {}
-        for first, last in self._ranges:
-            for kind, count in self.conn.execute(
-                "SELECT kind, count(*) FROM events WHERE id BETWEEN ? AND ? GROUP BY kind", (first, last)):
-                counts[str(kind)] = counts.get(str(kind), 0) + int(count)
-        return sorted(counts.items())
