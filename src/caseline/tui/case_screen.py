@@ -29,7 +29,7 @@ from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
 from caseline.store import chronology_end, distinct_values, get_case, get_events, list_people
-from caseline.store.timeline import load_index, load_lane_rows, load_lane_visits, search_matches, search_positions
+from caseline.store.timeline import load_index, load_lane_bars, load_lane_visits, search_matches, search_positions
 from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import BAR_KINDS, VISIT_KINDS, build_lanes
 from caseline.view.rows import EventPages, RowModel
@@ -249,7 +249,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
-            lane_rows = load_lane_rows(conn, self.case_id, BAR_KINDS)
+            lane_rows = load_lane_bars(conn, self.case_id, BAR_KINDS)
             visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
             end = chronology_end(conn, self.case_id)
             last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
@@ -291,7 +291,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
     @work(thread=True, exclusive=True, group="lanes")
     def refilter_lanes(self, chosen: EventFilter, flag_event_ids, flags: list[Flag], mark_days) -> None:
         with self.app.worker_connection() as conn:
-            rows = load_lane_rows(conn, self.case_id, BAR_KINDS, chosen, flag_event_ids)
+            rows = load_lane_bars(conn, self.case_id, BAR_KINDS, chosen, flag_event_ids)
             visits = load_lane_visits(conn, self.case_id, VISIT_KINDS, chosen, flag_event_ids)
         lanes = build_lanes(rows, flags, self.people, self.first_day, self.last_day, visits=visits,
                             mark_days=mark_days)

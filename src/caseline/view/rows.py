@@ -179,8 +179,18 @@ class RowModel:
         lo, hi = bisect_left(self.starts, day), bisect_right(self.starts, day)
         if lo >= hi:
             return None
+        return self._find(event_id, lo, hi)
+
+    def _find(self, event_id: int, lo: int, hi: int) -> int | None:
+        """Index of *event_id* among ``ids[lo:hi]`` (one day's events). A day's events run
+        mostly in id order (those ending that day come first, by id), so a bisection usually
+        lands on it at once; otherwise a C loop over the day's events."""
+        ids = self.ids
+        guess = bisect_left(ids, event_id, lo, hi)
+        if guess < hi and ids[guess] == event_id:
+            return guess
         try:
-            return self.ids.index(event_id, lo, hi)  # a C loop over the day's events
+            return ids.index(event_id, lo, hi)
         except ValueError:
             return None
 
@@ -285,13 +295,18 @@ class RowModel:
             by_day.setdefault(day, []).append(event_id)
         rows = []
         for day, wanted in by_day.items():
-            if len(wanted) <= 4:
-                found = (self.position_of(event_id, day) for event_id in wanted)
-            else:  # many matches on one day: one map of that day's events, not a scan each
-                lo, hi = bisect_left(self.starts, day), bisect_right(self.starts, day)
-                where = dict(zip(self.ids[lo:hi], range(lo, hi)))
-                found = (where.get(event_id) for event_id in wanted)
-            rows.extend(self.row_of_position(pos) for pos in found if pos is not None)
+            lo, hi = bisect_left(self.starts, day), bisect_right(self.starts, day)
+            where: dict[int, int] | None = None
+            for event_id in wanted:
+                guess = bisect_left(self.ids, event_id, lo, hi)
+                if guess < hi and self.ids[guess] == event_id:
+                    rows.append(self.row_of_position(guess))
+                    continue
+                if where is None:  # out of id order: one map of the day's events, not a scan each
+                    where = dict(zip(self.ids[lo:hi], range(lo, hi)))
+                pos = where.get(event_id)
+                if pos is not None:
+                    rows.append(self.row_of_position(pos))
         rows.sort()
         return rows
 

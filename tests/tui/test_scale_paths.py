@@ -1,0 +1,88 @@
+"""The compact paths a ten-million-event case takes: lane bars a day at a time, search words
+expanded through the index's vocabulary, and search answers placed by bisection."""
+
+from __future__ import annotations
+
+from array import array
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseline.store import open_database
+from caseline.store.timeline import MAX_PREFIX_TERMS, fts_query, load_lane_bars, load_lane_rows, search_matches
+from caseline.view.lanes import BAR_KINDS, build_lanes, project_bars
+from caseline.view.rows import RowModel
+
+
+def _case(tmp_path, events):
+    conn = open_database(tmp_path / "case.db", create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('c', 'C')")
+    conn.executemany(
+        "INSERT INTO events (id, case_id, date_start, date_end, kind, actor, summary) VALUES (?, 'c', ?, ?, ?, ?, ?)",
+        events)
+    return conn
+
+
+def test_lane_bars_keep_the_last_worker_of_each_day_and_draw_the_same_lane(tmp_path):
+    events = [
+        (1, "2021-01-04", "2021-01-04", "cin_plan_start", "W0", "plan"),
+        (2, "2021-01-04", "2021-01-04", "worker_allocated", "A", "a"),
+        (3, "2021-01-04", "2021-01-04", "worker_allocated", "B", "b"),  # handed over the same day
+        (4, "2021-02-01", "2021-02-01", "worker_allocated", "C", "c"),
+        (5, "2021-02-01", "2021-02-01", "worker_allocated", "D", "d"),
+        (6, "2021-02-01", "2021-02-01", "worker_allocated", "E", "e"),
+        (7, "2021-03-15", "2021-03-15", "worker_allocated", "A", "a again"),
+        (8, "2021-04-01", "2021-04-01", "cin_plan_end", "W0", "plan ends"),
+    ]
+    conn = _case(tmp_path, events)
+    every = load_lane_rows(conn, "c", BAR_KINDS)
+    kept = load_lane_bars(conn, "c", BAR_KINDS)
+    assert [row[0] for row in kept] == [1, 3, 6, 7, 8]
+    first, last = date(2021, 1, 1).toordinal(), date(2021, 6, 30).toordinal()
+    workers = {lane.name: lane for lane in build_lanes(kept, [], first=first, last=last).lanes}["Worker"]
+    assert [bar.label for bar in workers.bars] == ["B", "E", "A"]
+    assert [bar.end for bar in workers.bars] == [date(2021, 1, 31).toordinal(), date(2021, 3, 14).toordinal(), last]
+    before = {lane.name: lane for lane in build_lanes(every, [], first=first, last=last).lanes}["Worker"]
+    for width in (20, 60, 181, 400):  # from the whole case to more columns than days
+        shown = [workers.bars[i].label if i >= 0 else None for i in project_bars(workers.bars, first, last, width)]
+        drawn = [before.bars[i].label if i >= 0 else None for i in project_bars(before.bars, first, last, width)]
+        assert shown == drawn
+    plans = {lane.name: lane for lane in build_lanes(kept, [], first=first, last=last).lanes}["CIN"]
+    assert [(bar.start, bar.end) for bar in plans.bars] == [(date(2021, 1, 4).toordinal(), date(2021, 4, 1).toordinal())]
+
+
+def test_search_words_go_as_the_indexed_words_they_start_and_find_the_same_events(tmp_path):
+    events = [(i, "2021-01-01", "2021-01-01", "note", "", text) for i, text in enumerate([
+        "Strategy discussion held", "strategic plan agreed", "Café visit", "visit 777 of many",
+        "visit 7770", "events listed", "event held",
+    ], start=1)]
+    events += [(100 + i, "2021-01-02", "2021-01-02", "note", "", f"number w{i}") for i in range(MAX_PREFIX_TERMS + 2)]
+    path = tmp_path / "case.db"
+    _case(tmp_path, events).close()
+    conn = open_database(path, read_only=True)
+    assert fts_query("strat disc", conn) == '("strategic" OR "strategy") AND ("discussion")'
+    assert fts_query("strat disc") == '"strat"* AND "disc"*'  # without a connection: prefixes
+    # A prefix covering more words than is worth listing stays a prefix; an unknown word too.
+    assert fts_query("number w", conn) == '("number") AND "w"*'
+    assert fts_query("zebra", conn) == '"zebra"*'
+    for text, expected in (("strat", [1, 2]), ("strat disc", [1]), ("cafe", [3]), ("CAFÉ", [3]),
+                           ("visit 777", [4, 5]), ("event", [6, 7]), ("number w1", [101, *range(110, 118)]),
+                           ("number w", list(range(100, 100 + MAX_PREFIX_TERMS + 2)))):
+        assert sorted(search_matches(conn, "c", text)[0]) == expected, text
+    # The vocabulary is this connection's own: the reading open stays query-only.
+    assert conn.execute("PRAGMA query_only").fetchone()[0] == 1
+    conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.db"]
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=40), st.randoms(use_true_random=False), st.data())
+def test_search_answers_land_on_their_rows_whatever_the_id_order_within_a_day(day_offsets, rnd, data):
+    days = sorted(day_offsets)
+    ids = list(range(1, len(days) + 1))
+    rnd.shuffle(ids)  # ids within a day in any order (events ending later come later)
+    model = RowModel(array("q", ids), array("i", days))
+    wanted = data.draw(st.lists(st.sampled_from(range(len(ids))), unique=True))
+    found = model.rows_of_events([ids[p] for p in wanted], [days[p] for p in wanted])
+    assert found == sorted(model.row_of_position(p) for p in wanted)
+    assert all(model.position_of(ids[p], days[p]) == p for p in range(len(ids)))
