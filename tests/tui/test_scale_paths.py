@@ -86,3 +86,16 @@ def test_search_answers_land_on_their_rows_whatever_the_id_order_within_a_day(da
     found = model.rows_of_events([ids[p] for p in wanted], [days[p] for p in wanted])
     assert found == sorted(model.row_of_position(p) for p in wanted)
     assert all(model.position_of(ids[p], days[p]) == p for p in range(len(ids)))
+
+
+def test_the_first_screen_of_a_long_case_is_its_first_rows_and_end_its_last(tmp_path):
+    from caseline.store.timeline import load_index
+
+    conn = _case(tmp_path, [(i, f"2021-01-{1 + i // 10:02d}", f"2021-01-{1 + i // 10:02d}", "note", "", f"e{i}")
+                            for i in range(1, 200)])
+    ids, starts, _ = load_index(conn, "c", limit=25)
+    assert list(ids) == list(range(1, 26))
+    ids, _, _ = load_index(conn, "c", limit=25, last=True)
+    assert list(ids) == list(range(175, 200))
+    ids, _, _ = load_index(conn, "c", limit=5, from_day="2021-01-10")
+    assert list(ids) == list(range(90, 95))

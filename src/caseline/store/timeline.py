@@ -100,7 +100,8 @@ def load_index(
     where, params = filter_where(event_filter, case_id, flag_event_ids, only_ids=only_ids)
     ids, starts, reach = array("q"), array("i"), array("i")
     cache = OrdinalCache()
-    first, last = cache.first, cache.last
+    # Not named first/last: *last* is the argument asking for the last rows.
+    first_day, last_day = cache.first, cache.last
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: a third faster than sqlite3.Row over 1M rows
     cap = f" LIMIT {int(limit)}" if limit else ""
@@ -121,9 +122,9 @@ def load_index(
     furthest = 0
     for batch in batches:
         ids.extend([row[0] for row in batch])
-        batch_starts = [first(row[1]) for row in batch]
+        batch_starts = [first_day(row[1]) for row in batch]
         starts.extend(batch_starts)
-        ends = map(max, [last(row[2] or row[1]) for row in batch], batch_starts)
+        ends = map(max, [last_day(row[2] or row[1]) for row in batch], batch_starts)
         running = array("i", accumulate(ends, max, initial=furthest))
         reach.extend(running[1:])
         furthest = running[-1]
