@@ -191,12 +191,14 @@ def assemble(
 
 
 def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
-            with_anchors: bool = True) -> CaseAnalysis:
+            with_anchors: bool = True, progress: Callable[[int, int], None] | None = None) -> CaseAnalysis:
     """The case *case_id* as known on *as_of* (default: :func:`resolve_as_of`).
 
     Only the event kinds some rule reads are loaded, so a case of a million notes and visits
     costs what its visits cost. *with_anchors* false skips reading the start days of the
     events flags rest on (only the timeline needs them; ``caseline flags`` does not).
+    *progress* is called with ``(rules done, rules in all)`` as the engine goes (not at all
+    when the answer is cached).
 
     Raises:
         caseline.store.StoreError: when there is no such case.
@@ -213,7 +215,7 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
                 _CACHE.move_to_end(key)
                 return cached
     with collector_paused():
-        result = _analyse(conn, case_id, as_of, with_anchors)
+        result = _analyse(conn, case_id, as_of, with_anchors, progress)
     if key is not None:
         with _LOCK:
             _CACHE[key] = result
@@ -222,7 +224,8 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
     return result
 
 
-def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool) -> CaseAnalysis:
+def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool,
+             progress: Callable[[int, int], None] | None = None) -> CaseAnalysis:
     from functools import partial
 
     from caseline.rules.engine import compute_flags, reads_recorded, required_kinds, streamable_kinds
@@ -254,7 +257,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
                              # A live case's records run to today; a case judged at a later date
                              # (a decision) stops where its chronology does.
                              records_until=None if source == "today" else last,
-                             presorted=facts.in_event_order, streams=streams)
+                             presorted=facts.in_event_order, streams=streams, progress=progress)
 
     if end is None:
         return assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,

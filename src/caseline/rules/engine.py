@@ -89,6 +89,7 @@ def compute_flags(
     records_until: date | None = None,
     presorted: bool = False,
     streams: Mapping[str, Callable[[], Iterable[EventLike]]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Flag]:
     """Every flag the events raise under *rules*, as known on *as_of*.
 
@@ -111,6 +112,7 @@ def compute_flags(
             at each pass instead of held (only :func:`streamable_kinds`; their events must
             not also be in *events*, except those a recording rule reads). Raises
             :class:`~caseline.rules.measure.StreamOutOfOrder` when a source is not in order.
+        progress: called with ``(rules done, rules in all)`` as the rules finish.
 
     Returns:
         Flags sorted by start date, then severity, then key.
@@ -141,7 +143,7 @@ def compute_flags(
                       born=born.get(children[0]) if len(children) == 1 else None)
     flags: list[Flag] = []
     child_rules = []
-    for rule in sorted(rule_list, key=lambda r: r.id):
+    for done, rule in enumerate(sorted(rule_list, key=lambda r: r.id), start=1):
         shape = SHAPE_RULES.get(rule.shape)
         if shape is None:
             continue
@@ -152,9 +154,13 @@ def compute_flags(
             if len(children) == 1 and rule.scope == "child":
                 found = [replace(f, subject=children[0]) for f in found]
             flags.extend(found)
+        if progress is not None:  # rules for each child are counted once the children are done
+            progress(done - len(child_rules), len(rule_list))
     if child_rules:
         flags.extend(_per_child(events, child_rules, children, as_of, records_from, names, born, complete,
                                 records_until, streams))
+    if progress is not None:
+        progress(len(rule_list), len(rule_list))
     flags.sort(key=lambda f: f.sort_key)
     return flags
 

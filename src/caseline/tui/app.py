@@ -41,10 +41,21 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def default_analysis_provider(conn: sqlite3.Connection, case_id: str, as_of: date | None) -> CaseAnalysis:
+def default_analysis_provider(conn: sqlite3.Connection, case_id: str, as_of: date | None, *,
+                              progress=None) -> CaseAnalysis:
     from caseline.analysis import analyse
 
-    return analyse(conn, case_id, as_of)
+    return analyse(conn, case_id, as_of, progress=progress)
+
+
+def _takes_progress(provider) -> bool:
+    """Whether an analysis provider accepts ``progress=`` (the engine's does; tests' may not)."""
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(provider).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class CaselineApp(App[None]):
@@ -110,12 +121,15 @@ class CaselineApp(App[None]):
         finally:
             conn.close()
 
-    def analyse(self, case_id: str, as_of: date | None = None, conn: sqlite3.Connection | None = None) -> CaseAnalysis:
-        """The case's analysis (call from a worker thread), on *conn* or a connection of its own."""
+    def analyse(self, case_id: str, as_of: date | None = None, conn: sqlite3.Connection | None = None,
+                progress=None) -> CaseAnalysis:
+        """The case's analysis (call from a worker thread), on *conn* or a connection of its own.
+        *progress* ``(rules done, rules in all)`` is passed on where the provider takes it."""
+        extra = {"progress": progress} if progress is not None and _takes_progress(self.analysis_provider) else {}
         if conn is not None:
-            return self.analysis_provider(conn, case_id, as_of)
+            return self.analysis_provider(conn, case_id, as_of, **extra)
         with self.worker_connection() as own:
-            return self.analysis_provider(own, case_id, as_of)
+            return self.analysis_provider(own, case_id, as_of, **extra)
 
     # Screens ---------------------------------------------------------------------------------
 

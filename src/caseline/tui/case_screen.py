@@ -110,6 +110,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.people = {person.id: person for person in list_people(self.conn, case_id)}
         self.flags: list[Flag] = []
         self.flags_ready = False
+        self.flags_progress: tuple[int, int] | None = None  # (rules done, rules in all) while computing
         self._flags_started = False
         self.flag_error: str | None = None
         self.rules: dict[str, Rule] = {}
@@ -256,7 +257,8 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
             app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
             try:
-                analysis = app.analyse(self.case_id, conn=conn)
+                analysis = app.analyse(self.case_id, conn=conn, progress=partial(app.call_from_thread,
+                                                                                 self._flags_progress))
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
@@ -270,6 +272,11 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day,
                             last_day, visits=visits, mark_days=mark_days)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
+
+    def _flags_progress(self, done: int, total: int) -> None:
+        self.flags_progress = (done, total)
+        if not self.flags_ready:
+            self._update_status()
 
     def _lanes_ready(self, lane_rows: list[tuple], visits, last_day: int, lanes) -> None:
         self.lanes_read = True  # the rows themselves are not kept: a filter reads its own
@@ -390,7 +397,11 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         if self.flag_error:
             parts.append("flags unavailable")
         elif not self.flags_ready:
-            parts.append("⟳ computing flags…")
+            if self.flags_progress is not None:
+                done, total = self.flags_progress
+                parts.append(f"⟳ computing flags… {done}/{total} rules")
+            else:
+                parts.append("⟳ computing flags…")
         else:
             filtered = self.event_filter.active or self.investigator.filter_active
             shown = self.model.flags if filtered else self.flags

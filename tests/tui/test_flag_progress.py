@@ -1,0 +1,50 @@
+"""Flags progress: the engine reports rules done, and the case screen's status line shows it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from caseline.analysis import analyse, clear_cache
+from caseline.store import open_database
+
+from .conftest import LEICS, LEICS_FLAGS, analysis_from, make_app, settle
+
+
+def test_the_engine_reports_each_rule_done_and_ends_at_all_of_them(leics_db):
+    clear_cache()
+    conn = open_database(leics_db, read_only=True)
+    seen: list[tuple[int, int]] = []
+    result = analyse(conn, LEICS, progress=lambda done, total: seen.append((done, total)))
+    assert seen, "no progress reported"
+    total = seen[0][1]
+    assert total > 1 and all(t == total for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)  # never goes back
+    assert seen[-1] == (total, total)
+    assert result.flags  # the same analysis as without progress
+    clear_cache()
+    assert analyse(conn, LEICS).flags == result.flags
+
+
+async def test_status_line_shows_rules_done_while_flags_compute_then_the_count(leics_db):
+    reported, release = threading.Event(), threading.Event()
+    fixed = analysis_from()
+
+    def provider(conn, case_id, as_of=None, *, progress=None):
+        progress(3, 9)  # waits until the screen has taken it
+        reported.set()
+        release.wait(10)
+        progress(9, 9)
+        return fixed(conn, case_id, as_of)
+
+    app = make_app(leics_db, analysis_provider=provider)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await asyncio.to_thread(reported.wait, 10)
+        await pilot.pause()
+        status = app.screen.status_text
+        assert "computing flags… 3/9 rules" in status
+        release.set()
+        await settle(pilot)
+        status = app.screen.status_text
+        assert f"{len(LEICS_FLAGS)} flags" in status and "computing" not in status
+
