@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from caseline.store import open_database
 from caseline.store.timeline import MAX_PREFIX_TERMS, fts_query, load_lane_bars, load_lane_rows, search_matches
 from caseline.view.lanes import BAR_KINDS, build_lanes, project_bars
-from caseline.view.rows import RowModel
+from caseline.model import Flag
+from caseline.view.rows import RowModel, id_positions
 
 
 def _case(tmp_path, events):
@@ -81,11 +82,24 @@ def test_search_answers_land_on_their_rows_whatever_the_id_order_within_a_day(da
     days = sorted(day_offsets)
     ids = list(range(1, len(days) + 1))
     rnd.shuffle(ids)  # ids within a day in any order (events ending later come later)
-    model = RowModel(array("q", ids), array("i", days))
+    ids = array("q", ids)
+    flag_days = data.draw(st.lists(st.integers(0, 4), max_size=5))
+    flags = [Flag(f"gap:{i}", "gap", "r", "breach", "definite", date.fromordinal(day + 1), date.fromordinal(day + 1),
+                  None, (), "gap") for i, day in enumerate(flag_days)]
     wanted = data.draw(st.lists(st.sampled_from(range(len(ids))), unique=True))
-    found = model.rows_of_events([ids[p] for p in wanted], [days[p] for p in wanted])
-    assert found == sorted(model.row_of_position(p) for p in wanted)
-    assert all(model.position_of(ids[p], days[p]) == p for p in range(len(ids)))
+    absent = data.draw(st.lists(st.integers(len(ids) + 1, len(ids) + 50), max_size=3))
+    for positions in (None, id_positions(ids)):  # searched by day, or looked up by id
+        model = RowModel(ids, array("i", days), flags, positions=positions)
+        found = model.rows_of_events([ids[p] for p in wanted] + absent, [days[p] for p in wanted] + [0] * len(absent))
+        assert found == sorted(model.row_of_position(p) for p in wanted)
+        assert all(model.position_of(ids[p], days[p]) == p for p in range(len(ids)))
+        assert all(model.row(model.row_of_position(p)).event_id == ids[p] for p in range(len(ids)))
+
+
+def test_id_positions_only_for_dense_ids():
+    assert id_positions(array("q", [10, 12, 11])).get(12) == 1
+    assert id_positions(array("q", [1, 10**9])) is None  # one case among many: search the day instead
+    assert id_positions(array("q")) is None
 
 
 def test_the_first_screen_of_a_long_case_is_its_first_rows_and_end_its_last(tmp_path):

@@ -322,7 +322,11 @@ def search_matches(
     cursor.row_factory = None
     cursor.execute(
         # CROSS JOIN keeps the index first: SQLite would otherwise walk every event of the case.
-        f"SELECT e.id, e.date_start FROM {FTS_TABLE} f CROSS JOIN events e ON e.id = f.rowid "
+        # A valid ISO day's ordinal comes from SQLite (julianday); anything else (a month, a
+        # year, odd text) is read by the one date path.
+        f"SELECT e.id, e.date_start, CASE WHEN date(julianday(e.date_start)) = e.date_start "
+        f"THEN CAST(julianday(e.date_start) - 1721424.5 AS INTEGER) END "
+        f"FROM {FTS_TABLE} f CROSS JOIN events e ON e.id = f.rowid "
         f"WHERE {FTS_TABLE} MATCH ? AND {where} LIMIT ?",
         [query, *params, limit + 1],
     )
@@ -330,7 +334,7 @@ def search_matches(
     first = OrdinalCache().first
     while batch := cursor.fetchmany(65536):
         ids.extend([row[0] for row in batch])
-        starts.extend([first(row[1]) for row in batch])
+        starts.extend([row[2] if row[2] is not None else first(row[1]) for row in batch])
     more = len(ids) > limit
     return ids[:limit], starts[:limit], more
 

@@ -32,7 +32,7 @@ from caseline.store import chronology_end, distinct_values, get_case, get_events
 from caseline.store.timeline import load_index, load_lane_bars, load_lane_visits, search_matches, search_positions
 from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import BAR_KINDS, VISIT_KINDS, build_lanes
-from caseline.view.rows import EventPages, RowModel
+from caseline.view.rows import EventPages, IdPositions, RowModel, id_positions
 from caseline.tui.commands import CaselineCommands
 from caseline.tui.dialogs import ChildScreen, FilterScreen, GotoDateScreen, SearchBar
 from caseline.tui.footer import FittedFooter
@@ -47,6 +47,8 @@ MAX_HIGHLIGHTED_MATCHES = 100_000
 #: Below this many events, search runs on every keystroke; above it, after a short pause.
 SEARCH_AS_YOU_TYPE_LIMIT = 50_000
 SEARCH_DEBOUNCE_SECONDS = 0.35
+#: SQLite steps between checks that a search has been replaced (a few milliseconds' work).
+SEARCH_CANCEL_STEPS = 2_000_000
 #: Matches a search places in the timeline; beyond it the count reads "50,000+".
 MAX_SEARCH_MATCHES = 50_000
 
@@ -128,6 +130,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         # event, ~0.7 s at a million) is read in a worker and swapped in when ready.
         self.ids, self.starts, self.reach = load_index(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
         self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
+        self.positions: IdPositions | None = id_positions(self.ids) if self.index_complete else None
         self._pending_goto: DateRange | None = None
         self.windowed = False  # showing a window of events (End, go to date) while reading
         self.all_event_count = len(self.ids)  # a lower bound until the full index is read
@@ -200,7 +203,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         chosen = self.event_filter
         return RowModel(ids, starts, flags, anchors, reach, stability_threshold=threshold,
                         require_shown_event=chosen.events_active,
-                        keep_eventless=not (chosen.kinds or chosen.actors))
+                        keep_eventless=not (chosen.kinds or chosen.actors), positions=self.positions)
 
     @work(thread=True, exclusive=True, group="index")
     def load_full_index(self) -> None:
@@ -208,6 +211,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         app = self.app
         with app.worker_connection() as conn:
             ids, starts, reach = load_index(conn, self.case_id)
+        # Search answers and flags find their rows by id in one look-up (used while these
+        # ids are the ones shown; a model of other ids ignores it).
+        self.positions = id_positions(ids)
         flags, anchors = self.flags, self.anchors
         model = self._model_in_worker(ids, starts, reach, flags, anchors)
         app.call_from_thread(self._index_ready, ids, starts, reach, (model, flags))
@@ -741,8 +747,10 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         worker = get_current_worker()
         with self.app.worker_connection() as conn:
             if conn is not self.app.conn:
-                # A newer search cancels this worker; this stops SQLite mid-scan too.
-                conn.set_progress_handler(lambda: 1 if worker.is_cancelled else 0, 100_000)
+                # A newer search cancels this worker; this stops SQLite mid-scan too. Asked
+                # rarely: each call takes the GIL back from the UI thread (at every 100,000
+                # steps, a common word's search at ten million took twice as long).
+                conn.set_progress_handler(lambda: 1 if worker.is_cancelled else 0, SEARCH_CANCEL_STEPS)
             try:
                 # Words through the FTS5 index (reads only the matches); LIKE on a database
                 # without the index, or for text with no word in it.

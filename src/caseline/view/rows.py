@@ -15,6 +15,7 @@ Invariant: ``ids[i]`` and ``starts[i]`` describe the same event, and ``starts`` 
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +26,7 @@ from caseline.model import Event, Flag
 from caseline.store import get_events
 from caseline.view.labels import worst_severity
 
-__all__ = ["Row", "RowModel", "EventPages", "flag_day", "arose_event", "INLINE_KINDS", "DUE_KINDS"]
+__all__ = ["Row", "RowModel", "EventPages", "IdPositions", "id_positions", "flag_day", "arose_event", "INLINE_KINDS", "DUE_KINDS"]
 
 #: Flag kinds shown as a mark on an event row rather than as a row of their own.
 INLINE_KINDS = frozenset({"worker_change"})
@@ -99,6 +100,8 @@ class RowModel:
         require_shown_event: drop flags none of whose events are among *ids* (an event
             filter is on: rows it hides must not come back as flags or marks).
         keep_eventless: with *require_shown_event*, still show flags resting on no event.
+        positions: :func:`id_positions` of these *ids*, when built: an event's position is
+            then one look-up rather than a search of its day.
     """
 
     def __init__(
@@ -112,12 +115,14 @@ class RowModel:
         stability_threshold: int = 3,
         require_shown_event: bool = False,
         keep_eventless: bool = True,
+        positions: IdPositions | None = None,
     ) -> None:
         if len(ids) != len(starts) or (reach is not None and len(reach) != len(ids)):
             raise ValueError("ids, starts and reach must be parallel")
         self.ids = ids
         self.starts = starts
         self.reach = reach
+        self._positions = positions if positions is not None and positions.ids is ids else None
         anchors = anchors or {}
         self.anchors = anchors
         chosen = []
@@ -176,6 +181,8 @@ class RowModel:
         """Index of *event_id* in the arrays, searching only among events of its start day."""
         if day is None:
             return None
+        if self._positions is not None:
+            return self._positions.get(event_id)
         lo, hi = bisect_left(self.starts, day), bisect_right(self.starts, day)
         if lo >= hi:
             return None
@@ -290,24 +297,46 @@ class RowModel:
     def rows_of_events(self, ids: Sequence[int], starts: Sequence[int]) -> list[int]:
         """Row numbers of events given by id and start day (search answers), in row order;
         events not in this model are left out. O(matches x log n), no map of every event."""
+        if self._positions is not None:
+            get = self._positions.get
+            positions = sorted(p for p in map(get, ids) if p is not None)
+            return self._rows_of_positions(positions)
         by_day: dict[int, list[int]] = {}
         for event_id, day in zip(ids, starts):
             by_day.setdefault(day, []).append(event_id)
-        rows = []
+        positions = []
+        all_ids, all_starts = self.ids, self.starts
         for day, wanted in by_day.items():
-            lo, hi = bisect_left(self.starts, day), bisect_right(self.starts, day)
+            lo, hi = bisect_left(all_starts, day), bisect_right(all_starts, day)
             where: dict[int, int] | None = None
             for event_id in wanted:
-                guess = bisect_left(self.ids, event_id, lo, hi)
-                if guess < hi and self.ids[guess] == event_id:
-                    rows.append(self.row_of_position(guess))
+                guess = bisect_left(all_ids, event_id, lo, hi)
+                if guess < hi and all_ids[guess] == event_id:
+                    positions.append(guess)
                     continue
-                if where is None:  # out of id order: one map of the day's events, not a scan each
-                    where = dict(zip(self.ids[lo:hi], range(lo, hi)))
+                # Out of id order (events ending later come later in their day).
+                if where is None and len(wanted) * 8 < hi - lo:  # a few: a C scan each
+                    try:
+                        positions.append(all_ids.index(event_id, lo, hi))
+                    except ValueError:
+                        pass
+                    continue
+                if where is None:  # many: one map of the day's events, not a scan each
+                    where = dict(zip(all_ids[lo:hi], range(lo, hi)))
                 pos = where.get(event_id)
                 if pos is not None:
-                    rows.append(self.row_of_position(pos))
-        rows.sort()
+                    positions.append(pos)
+        positions.sort()
+        return self._rows_of_positions(positions)
+
+    def _rows_of_positions(self, positions: list[int]) -> list[int]:
+        """Row numbers of sorted event positions, in one walk along the flag rows' positions."""
+        inserts = self._insert_positions
+        rows, k, count = [], 0, len(inserts)
+        for pos in positions:
+            while k < count and inserts[k] <= pos:
+                k += 1
+            rows.append(pos + k)
         return rows
 
     def rows_of_flags_matching(self, text: str) -> list[int]:
@@ -316,6 +345,39 @@ class RowModel:
         if not needle:
             return []
         return [row for row, flag in zip(self._flag_rows, self._flag_at_row) if needle in flag.message.lower()]
+
+
+class IdPositions:
+    """Where each event sits in the ordered ids, by id: ``array('i')`` indexed by ``id - base``
+    (4 bytes an id in the span, 40 MB for ten million), for ids dense enough (a case's own
+    database); see :func:`id_positions`."""
+
+    __slots__ = ("ids", "base", "table")
+
+    def __init__(self, ids: array, base: int, table: array) -> None:
+        self.ids, self.base, self.table = ids, base, table
+
+    def get(self, event_id: int) -> int | None:
+        k = event_id - self.base
+        if 0 <= k < len(self.table):
+            found = self.table[k]
+            return found - 1 if found else None
+        return None
+
+
+def id_positions(ids: array, max_span_per_id: float = 2.0) -> IdPositions | None:
+    """The id-to-position table of *ids* (build it off the UI thread: ~1 s for ten million),
+    or ``None`` when the ids are too sparse for one (a case among many in a database)."""
+    if not len(ids):
+        return None
+    base = min(ids)
+    span = max(ids) - base + 1
+    if span > max_span_per_id * len(ids) + 1024 or len(ids) >= 2**31 - 1:
+        return None
+    table = array("i", bytes(4 * span))
+    for position, event_id in enumerate(ids, 1):
+        table[event_id - base] = position
+    return IdPositions(ids, base, table)
 
 
 class EventPages:
