@@ -447,7 +447,8 @@ async def test_picker_opens_a_case_and_escape_goes_back(multi_db):
         await settle(pilot)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 3
-        assert app.screen.flag_counts[LEICS] == 8 and app.screen.flag_counts[KENT] == 0
+        # Breaches and attention, not the information rows (worker changes, coverage).
+        assert app.screen.flag_counts[LEICS] == (2, 2) and app.screen.flag_counts[KENT] == (0, 0)
         # Cases are listed by id: inject-demo, kent-demo, leics-demo.
         await pilot.press("down", "down", "enter")
         await settle(pilot)
@@ -690,9 +691,9 @@ async def test_picker_j_k_and_counts_at_80_columns(multi_db):
         await pilot.press("k")
         assert table.cursor_row == 1
         text = screen_text(app)
-        assert "Events" in text and "Flags" in text
+        assert "Events" in text and "Breaches" in text and "Attention" in text
         leics_line = next(line for line in text.splitlines() if "leics-demo" in line)
-        assert " 18 " in leics_line and " 8 " in leics_line
+        assert leics_line.split()[1:4] == ["18", "2", "2"]
         await pilot.press("escape")
         assert app.is_running
 

@@ -48,3 +48,22 @@ async def test_status_line_shows_rules_done_while_flags_compute_then_the_count(l
         status = app.screen.status_text
         assert f"{len(LEICS_FLAGS)} flags" in status and "computing" not in status
 
+
+
+
+async def test_flags_are_kept_from_the_collector_while_a_case_is_open_and_given_back_after(multi_db):
+    """gc.freeze once the flags are in (full collections no longer walk them mid-keypress);
+    leaving the case unfreezes, so what it held can be collected again."""
+    import gc
+
+    app = make_app(multi_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        assert app.screen.case_id == LEICS and app.screen.flags_ready
+        assert gc.get_freeze_count() > 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PickerScreen"
+        assert gc.get_freeze_count() == 0

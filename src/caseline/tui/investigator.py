@@ -257,7 +257,7 @@ class InvestigatorActions:
     def investigator_changed(self) -> None:
         """Notes or stars changed: re-read them, redraw marks, panel, lanes and filters."""
         self.investigator.reload()
-        if self.investigator.filter_active:
+        if self.investigator.filter_active or self.event_filter.tags:
             self._reload_events()
         self.timeline.refresh_rows()
         self.lanes.set_lanes(self.investigator.lanes_with_notes(self.lanes.lanes))

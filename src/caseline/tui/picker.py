@@ -34,7 +34,10 @@ class PickerScreen(Screen[None]):
     def __init__(self, cases: Sequence[CaseInfo]) -> None:
         super().__init__()
         self.cases = list(cases)
-        self.flag_counts: dict[str, int] = {}
+        #: ``(breaches, attention)`` per case once computed (``None``: the engine failed). Checks
+        #: met and information (a worker change, a pending deadline) are not counted as flags
+        #: needing a look: the case screen lists them.
+        self.flag_counts: dict[str, tuple[int, int] | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"caseline — {len(self.cases)} cases in this database; enter opens one"), id="picker-title")
@@ -47,13 +50,15 @@ class PickerScreen(Screen[None]):
         # Counts before the long text, so they show on an 80-column terminal too.
         table.add_column(Text("Case"), key="id")
         table.add_column(Text("Events", justify="right"), key="events")
-        table.add_column(Text("Flags", justify="right"), key="flags")
+        table.add_column(Text("Breaches", justify="right"), key="breaches")
+        table.add_column(Text("Attention", justify="right"), key="attention")
         table.add_column(Text("Title"), key="title")
         table.add_column(Text("Council"), key="council")
         for case in self.cases:
             table.add_row(
                 Text(clean(case.id)),
                 Text(f"{case.event_count:,}", justify="right"),
+                Text("…", justify="right", style="dim"),
                 Text("…", justify="right", style="dim"),
                 Text(clean(case.title)),
                 Text(clean(case.council)),
@@ -67,15 +72,23 @@ class PickerScreen(Screen[None]):
         """Compute each case's flags off the UI thread and fill in the counts."""
         for case in self.cases:
             try:
-                count = len(self.app.analyse(case.id).flags)
-                cell = Text(str(count), justify="right")
+                flags = self.app.analyse(case.id).flags
+                counts: tuple[int, int] | None = tuple(  # type: ignore[assignment]
+                    sum(1 for f in flags if f.severity == severity and f.kind != "met")
+                    for severity in ("breach", "attention"))
             except Exception:  # the engine failing must not stop the picker
-                count, cell = -1, Text("?", justify="right", style="dim")
-            self.app.call_from_thread(self._set_count, case.id, count, cell)
+                counts = None
+            self.app.call_from_thread(self._set_count, case.id, counts)
 
-    def _set_count(self, case_id: str, count: int, cell: Text) -> None:
-        self.flag_counts[case_id] = count
-        self.query_one(DataTable).update_cell(case_id, "flags", cell)
+    def _set_count(self, case_id: str, counts: tuple[int, int] | None) -> None:
+        self.flag_counts[case_id] = counts
+        table = self.query_one(DataTable)
+        for column, index in (("breaches", 0), ("attention", 1)):
+            if counts is None:
+                cell = Text("?", justify="right", style="dim")
+            else:
+                cell = Text(f"{counts[index]:,}", justify="right", style="bold" if counts[index] else "dim")
+            table.update_cell(case_id, column, cell)
 
     @on(DataTable.RowSelected)
     def selected(self, event: DataTable.RowSelected) -> None:
