@@ -113,3 +113,16 @@ def test_the_first_screen_of_a_long_case_is_its_first_rows_and_end_its_last(tmp_
     assert list(ids) == list(range(175, 200))
     ids, _, _ = load_index(conn, "c", limit=5, from_day="2021-01-10")
     assert list(ids) == list(range(90, 95))
+
+
+def test_search_start_days_agree_with_the_index_for_every_kind_of_date_text(tmp_path):
+    """SQLite's julianday gives valid ISO days; months, years and bad text take the date path."""
+    from caseline.store.timeline import load_index
+
+    texts = ["2021-09-15", "2000-02-29", "2021-09", "2021", "2021-02-30", "2021-9-5", "0001-01-01", "9999-12-31"]
+    conn = _case(tmp_path, [(i, text, text, "note", "", "zebra crossing") for i, text in enumerate(texts, start=1)])
+    ids, starts, _ = load_index(conn, "c")
+    by_index = dict(zip(ids, starts))
+    found_ids, found_starts, _ = search_matches(conn, "c", "zebra")
+    assert sorted(found_ids) == list(range(1, len(texts) + 1))
+    assert dict(zip(found_ids, found_starts)) == by_index
