@@ -126,3 +126,15 @@ def test_search_start_days_agree_with_the_index_for_every_kind_of_date_text(tmp_
     found_ids, found_starts, _ = search_matches(conn, "c", "zebra")
     assert sorted(found_ids) == list(range(1, len(texts) + 1))
     assert dict(zip(found_ids, found_starts)) == by_index
+
+
+def test_zoomed_in_a_one_day_bar_fills_every_column_of_its_day():
+    """Ten days over 40 columns: each day is 4 columns, and a bar ending on a day covers all
+    4 (it used to stop at the day's first column, leaving gaps between a day's workers)."""
+    from caseline.view.lanes import Bar, last_column_of
+
+    bars = [Bar(102, 102, "a"), Bar(103, 104, "b"), Bar(109, 109, "c")]
+    cells = project_bars(bars, 100, 109, 40)
+    assert cells[8:12] == [0] * 4 and cells[12:20] == [1] * 8 and cells[36:] == [2] * 4
+    assert cells[:8] == [-1] * 8 and cells[20:36] == [-1] * 16
+    assert last_column_of(100, 100, 109, 40) == 3 and last_column_of(100, 100, 10_000, 40) == 0

@@ -26,6 +26,7 @@ __all__ = [
     "ZOOM_LEVELS",
     "zoom_span",
     "column_of",
+    "last_column_of",
     "date_of_column",
     "project_bars",
     "project_counts",
@@ -383,6 +384,16 @@ def column_of(day: int, start: int, end: int, width: int) -> int | None:
     return min(width - 1, (day - start) * width // span)
 
 
+def last_column_of(day: int, start: int, end: int, width: int) -> int | None:
+    """The last column showing *day* (zoomed in, a day spans several columns; a bar that
+    ends on it fills them all rather than stopping at the day's first column)."""
+    first = column_of(day, start, end, width)
+    if first is None:
+        return None
+    after = column_of(day + 1, start, end, width) if day < end else None
+    return max(first, after - 1) if after is not None else width - 1
+
+
 def date_of_column(column: int, start: int, end: int, width: int) -> int:
     """The first day a column shows (the inverse of :func:`column_of`)."""
     span = end - start + 1
@@ -397,10 +408,10 @@ def project_bars(bars: Sequence[Bar], start: int, end: int, width: int) -> list[
         if bar.end < start or bar.start > end:
             continue
         a = column_of(max(bar.start, start), start, end, width)
-        b = column_of(min(bar.end, end), start, end, width)
+        b = last_column_of(min(bar.end, end), start, end, width)
         if a is None or b is None:
             continue
-        for col in range(a, b + 1):
+        for col in range(a, max(a, b) + 1):
             cells[col] = i
     return cells
 
