@@ -138,3 +138,33 @@ def test_zoomed_in_a_one_day_bar_fills_every_column_of_its_day():
     assert cells[8:12] == [0] * 4 and cells[12:20] == [1] * 8 and cells[36:] == [2] * 4
     assert cells[:8] == [-1] * 8 and cells[20:36] == [-1] * 16
     assert last_column_of(100, 100, 109, 40) == 3 and last_column_of(100, 100, 10_000, 40) == 0
+
+
+def test_rows_of_ids_pass_over_other_cases_ids_and_stop_at_the_limit():
+    ids = array("q", [10, 12, 11, 14])  # 13 is another case's event, inside the span
+    model = RowModel(ids, array("i", [1, 1, 2, 3]), positions=id_positions(ids))
+    assert model.rows_of_ids([[10, 11, 13], [14, 99]], limit=10) == ([0, 2, 3], False)
+    assert model.rows_of_ids(iter([[10, 11], [12, 14]]), limit=2) == ([0, 2], True)
+    assert model.rows_of_ids([], limit=5) == ([], False)
+
+
+async def test_search_in_a_case_whose_ids_interleave_with_another_case(tmp_path):
+    """The id-only search path counts only this case's events, whoever else matches."""
+    from .conftest import make_app, settle
+
+    conn = open_database(tmp_path / "two.db", create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('a', 'A'), ('b', 'B')")
+    conn.executemany("INSERT INTO events (id, case_id, date_start, date_end, kind, summary) VALUES (?, ?, ?, ?, 'note', ?)",
+                     [(i, "a" if i % 2 else "b", f"2021-01-{i:02d}", f"2021-01-{i:02d}",
+                       "home visit" if i % 3 == 0 else "phone call") for i in range(1, 29)])
+    conn.close()
+    app = make_app(tmp_path / "two.db", case_id="a", flag_provider=lambda conn, case_id: [])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.model.has_positions
+        await pilot.press("slash", *"visit")
+        await settle(pilot)
+        shown = [screen.model.row(r).event_id for r in screen.matches]
+        assert shown == [3, 9, 15, 21, 27]  # odd ids (case a) that are multiples of 3
+        assert str(screen.query_one("#search-count").content).endswith("/5 matches")

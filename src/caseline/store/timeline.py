@@ -12,7 +12,7 @@ import re
 import sqlite3
 from array import array
 from itertools import accumulate
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from caseline.dates import OrdinalCache
 from caseline.model import EventFilter
@@ -20,6 +20,7 @@ from caseline.store.reads import ORDER, chunked
 from caseline.store.schema import FTS_TABLE
 
 __all__ = ["filter_where", "load_index", "load_order", "anchor_dates", "search_positions", "search_matches",
+           "search_rowids",
            "has_full_text_index", "load_lane_rows", "load_lane_bars", "load_lane_visits"]
 
 
@@ -337,6 +338,27 @@ def search_matches(
         starts.extend([row[2] if row[2] is not None else first(row[1]) for row in batch])
     more = len(ids) > limit
     return ids[:limit], starts[:limit], more
+
+
+def search_rowids(conn: sqlite3.Connection, text: str) -> Iterator[list[int]] | None:
+    """The ids of every event (of any case) whose words start with every word of *text*, in
+    id order and in batches, from the FTS5 index alone: no look-up of the events themselves.
+    For a caller that can tell which ids are its own (an id-to-position table of the case),
+    and stops reading once it has enough. ``None`` as :func:`search_matches`."""
+    if not has_full_text_index(conn):
+        return None
+    query = fts_query(text, conn)
+    if query is None:
+        return None
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", [query])
+
+    def batches() -> Iterator[list[int]]:
+        while batch := cursor.fetchmany(16384):
+            yield [row[0] for row in batch]
+
+    return batches()
 
 
 def load_lane_rows(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str],

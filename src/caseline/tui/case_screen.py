@@ -29,7 +29,8 @@ from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
 from caseline.store import chronology_end, distinct_values, get_case, get_events, list_people
-from caseline.store.timeline import load_index, load_lane_bars, load_lane_visits, search_matches, search_positions
+from caseline.store.timeline import (load_index, load_lane_bars, load_lane_visits, search_matches, search_positions,
+                                     search_rowids)
 from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import BAR_KINDS, VISIT_KINDS, build_lanes
 from caseline.view.rows import EventPages, IdPositions, RowModel, id_positions
@@ -776,10 +777,14 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                 conn.set_progress_handler(lambda: 1 if worker.is_cancelled else 0, SEARCH_CANCEL_STEPS)
             try:
                 # Words through the FTS5 index (reads only the matches); LIKE on a database
-                # without the index, or for text with no word in it.
-                found = search_matches(conn, self.case_id, text, event_filter, flag_event_ids,
-                                       limit=MAX_SEARCH_MATCHES)
-                if found is None:
+                # without the index, or for text with no word in it. With no filter and each
+                # event found by id, the index's ids alone serve: no look-up of each match.
+                rowids = search_rowids(conn, text) if model.has_positions and not event_filter.active else None
+                found = None if rowids is not None else search_matches(
+                    conn, self.case_id, text, event_filter, flag_event_ids, limit=MAX_SEARCH_MATCHES)
+                if rowids is not None:
+                    event_rows, more = model.rows_of_ids(rowids, MAX_SEARCH_MATCHES)
+                elif found is None:
                     positions = search_positions(conn, self.case_id, text, event_filter, flag_event_ids,
                                                  should_stop=lambda: worker.is_cancelled)
                     event_rows, more = [model.row_of_position(p) for p in positions], False

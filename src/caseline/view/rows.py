@@ -339,6 +339,27 @@ class RowModel:
             rows.append(pos + k)
         return rows
 
+    @property
+    def has_positions(self) -> bool:
+        """Whether events are found by id in one look-up (:func:`id_positions` of these ids)."""
+        return self._positions is not None
+
+    def rows_of_ids(self, batches: Iterable[Sequence[int]], limit: int) -> tuple[list[int], bool]:
+        """Rows of the ids in *batches* that are among this model's events (others, e.g.
+        another case's, are passed over), reading batches until *limit* are found; with
+        whether there were more. Needs :attr:`has_positions`."""
+        if self._positions is None:
+            raise ValueError("rows_of_ids needs the id-to-position table")
+        get = self._positions.get
+        found: list[int] = []
+        for batch in batches:
+            found.extend(p for p in map(get, batch) if p is not None)
+            if len(found) > limit:
+                break
+        more = len(found) > limit
+        found = sorted(found[:limit])
+        return self._rows_of_positions(found), more
+
     def rows_of_flags_matching(self, text: str) -> list[int]:
         """Flag rows whose message contains *text* (case-insensitive), for search."""
         needle = text.strip().lower()
