@@ -83,3 +83,21 @@ async def test_at_80_columns_the_header_keeps_the_case_title_and_then_the_filter
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         assert "as of 6 Sep 2022 (" in screen_text(app).splitlines()[0]  # wide: where the day comes from
+
+
+def test_the_panel_lists_the_first_flags_on_an_event_and_counts_the_rest():
+    from datetime import date
+
+    from caseline.dates import DateRange
+    from caseline.model import Event, Flag
+    from caseline.tui.guidance_panel import PANEL_FLAGS, event_text
+
+    day = DateRange(date(2021, 1, 1), date(2021, 1, 1))
+    event = Event(id=1, case_id="c", ref="", dates=day, date_text="", kind="cin_plan_start", subject="", actor="",
+                  summary="Plan agreed", detail="", source="", recorded="", relative_to="", offset_days=None)
+    flags = [Flag(f"gap:{i}", "gap", "r", "breach", "definite", date(2021, 1, 1), date(2021, 2, 1), None, (1,),
+                  f"gap number {i}") for i in range(PANEL_FLAGS + 70)]
+    text = event_text(event, flags, {}).plain
+    assert "gap number 0\n" in text and f"gap number {PANEL_FLAGS - 1}\n" in text
+    assert f"gap number {PANEL_FLAGS}\n" not in text
+    assert "… and 70 more" in text

@@ -101,6 +101,10 @@ def flag_text(
     return text
 
 
+#: Flags listed under an event in the panel; more are counted.
+PANEL_FLAGS = 30
+
+
 def event_text(event: Event, flags: Sequence[Flag], people: Mapping[str, Person],
                styles: SeverityStyles | None = None) -> Text:
     """The panel for an event row (*styles*: severity to style, from the theme)."""
@@ -138,9 +142,13 @@ def event_text(event: Event, flags: Sequence[Flag], people: Mapping[str, Person]
         text.append(f"Dated as {offset}{clean(event.relative_to)}\n", "dim")
     if flags:
         _heading(text, "Flags resting on it — enter: go to the first")
-        for flag in flags:
+        # A plan's start on a long case carries every visit gap after it (68,000 at 1M
+        # events): the first ones are listed and the rest counted, not laid out in the panel.
+        for flag in flags[:PANEL_FLAGS]:
             text.append(severity_symbol(flag.severity, flag.certainty), (styles or {}).get(flag.severity, "bold"))
             text.append(clean(flag.message) + "\n")
+        if len(flags) > PANEL_FLAGS:
+            text.append(f"… and {len(flags) - PANEL_FLAGS:,} more (n steps through them in the timeline)\n", "dim")
     return text
 
 
