@@ -12,7 +12,8 @@ to build on a 2-core machine; later runs start at once). For each size:
 * search (once the flags and lanes are in, so nothing else runs): a rare word prefix
   ("event 777") and a common word ("month", 5% of events), through the FTS5 index, until the
   matches are placed in the timeline;
-* n: the mean of 50 next-flag presses once the flags are in (and how long the flags took);
+* n: the median of 50 next-flag presses once the flags are in (and how long the flags took;
+  presses whose landing row drew from the row cache, so no paint could be timed, are counted);
 * peak RSS of the process, and RSS once the index is read (before flags).
 
 Ratios against the 1,000-event case are printed side by side; targets from issue 11: each key
@@ -144,7 +145,11 @@ async def measure(db: Path, case_id: str, with_flags: bool) -> dict:
             if screen.model.next_flag_row(before) is None:
                 break
             times.append(await key(screen.action_next_flag, lambda before=before: timeline.cursor_row != before))
-        out["next_flag"] = sum(times) / len(times) if times else 0.0
+        # The median: a press landing on a row whose cursor picture is still cached draws
+        # nothing new, and waits out key()'s 10 s cap; those are counted, not averaged in.
+        timed = sorted(t for t in times if t < 10.0)
+        out["next_flag"] = timed[len(timed) // 2] if timed else 0.0
+        out["next_flag_unseen"] = len(times) - len(timed)
     TimelineView._render_row = render_row
     out["peak_rss_mb"] = peak_rss_mb()
     return out
@@ -198,7 +203,8 @@ def main() -> None:
         ratio = f"{values[-1] / values[0]:8.2f}" if base and values[0] else "       -"
         print(f"{label:34}" + "".join(f"{v:16.3f}" for v in values) + f"   {ratio:>16}   {target}")
     for s, r in results.items():
-        print(f"{s:,} events: {r['flag_count']:,} flags; matches {r['search_rare_matches']:,} / "
+        print(f"{s:,} events: {r['flag_count']:,} flags ({r.get('next_flag_unseen', 0)} n presses drew from the row "
+              f"cache, not timed); matches {r['search_rare_matches']:,} / "
               f"{r['search_common_matches']:,}; keys pressed while the index was still read: "
               f"{r['loading_while_keys']}")
 
