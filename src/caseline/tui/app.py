@@ -134,7 +134,14 @@ class CaselineApp(App[None]):
     # Screens ---------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        import sys
+
         from caseline.tui.picker import PickerScreen
+
+        # Workers (index, flags, lanes, search) hold the GIL in long runs of Python and a key
+        # waits for each hand-over: at 1 ms (5 ms by default) go to date while a million-event
+        # index and the flags are read took 0.16 s against 0.27 s.
+        sys.setswitchinterval(0.001)
 
         if self.initial_case is not None:
             if self.initial_replay:

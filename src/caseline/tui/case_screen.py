@@ -8,6 +8,7 @@ thread worker too, on their own read-only connection.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from datetime import date
@@ -131,6 +132,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         # event, ~0.7 s at a million) is read in a worker and swapped in when ready.
         self.ids, self.starts, self.reach = load_index(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
         self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
+        self._index_read = threading.Event()  # the flags worker waits on it to merge its rows
+        if self.index_complete:
+            self._index_read.set()
         self.positions: IdPositions | None = id_positions(self.ids) if self.index_complete else None
         self._pending_goto: DateRange | None = None
         self.windowed = False  # showing a window of events (End, go to date) while reading
@@ -178,12 +182,13 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.call_after_refresh(self._start_workers)
 
     def _start_workers(self) -> None:
-        # A long case reads its index first and then the flags and lanes: run together, their
-        # scans' peaks add up (10M events: ~490 MB against ~380 MB one after the other).
+        # The lanes and the engine start at once, beside the index read: the flags are what an
+        # investigator waits for (at a million events each takes seconds; SQLite's share of
+        # each runs outside the GIL). The lanes read a bar a day, so the scans' peaks stay
+        # small together (10M, no flags: 244 MB).
         if not self.index_complete:
             self.load_full_index()
-        else:
-            self._start_flags()
+        self._start_flags()
 
     def _start_flags(self) -> None:
         if not self._flags_started:
@@ -236,6 +241,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         if self.search_text.strip():
             self._start_search(self.search_text)
         self._update_status()
+        self._index_read.set()  # after the swap: the flags worker reads the ids it finds
         self._start_flags()
 
     def on_unmount(self) -> None:
@@ -266,6 +272,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
     def load_flags(self) -> None:
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
+        worker = get_current_worker()
         with app.worker_connection() as conn:
             lane_rows = load_lane_bars(conn, self.case_id, BAR_KINDS)
             visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
@@ -278,6 +285,10 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                                                                                  self._flags_progress))
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
+                return
+        # The flags are merged into the rows of the whole index: wait for it.
+        while not self._index_read.wait(0.05):
+            if worker.is_cancelled:
                 return
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
         self.as_of_text = analysis.as_of_text

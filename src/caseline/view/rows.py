@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 
 from caseline.model import Event, Flag
 from caseline.store import get_events
@@ -133,23 +134,26 @@ class RowModel:
                         continue
                 elif not any(self.position_of(e, anchors.get(e)) is not None for e in flag.events):
                     continue
-            chosen.append(flag)
-        self.flags: list[Flag] = sorted(chosen, key=lambda f: f.sort_key)
+            chosen.append((flag.sort_key, flag))
+        # Each flag's sort key is worked out once (a long case has ~70,000 flags); the
+        # analysis hands them over sorted, so the sort is a pass that finds them in order.
+        chosen.sort(key=itemgetter(0))
+        self.flags: list[Flag] = [flag for _, flag in chosen]
         self.flags_by_event: dict[int, list[Flag]] = {}
         for flag in self.flags:
             for event_id in flag.events:
                 self.flags_by_event.setdefault(event_id, []).append(flag)
         self._marks: dict[int, list[Flag]] = {}  # event position -> inline flags
         inserts: list[tuple[int, int, tuple, Flag]] = []  # (event position, day, sort key, flag)
-        for flag in self.flags:
+        for key, flag in chosen:
             if flag.kind in INLINE_KINDS and flag.events:
                 pos = self.position_of(flag.events[-1], anchors.get(flag.events[-1]))
                 if pos is not None:
                     self._marks.setdefault(pos, []).append(flag)
                     continue
             pos, day = self._placement(flag, anchors, stability_threshold)
-            inserts.append((pos, day, flag.sort_key, flag))
-        inserts.sort(key=lambda item: (item[0], item[1], item[2]))
+            inserts.append((pos, day, key, flag))
+        inserts.sort(key=itemgetter(0, 1, 2))
         self._insert_positions = [pos for pos, _, _, _ in inserts]
         self._flag_rows = [pos + k for k, (pos, _, _, _) in enumerate(inserts)]
         self._flag_at_row = [flag for _, _, _, flag in inserts]
