@@ -226,6 +226,9 @@ def open_database(
             f"{SCHEMA_VERSION}); upgrade caseline to open it; nothing was changed"
         )
     if read_only:
+        # A reading open's temporary tables and sorts (the search vocabulary, DISTINCT) stay
+        # in memory, so no case text reaches a temporary file; they are small.
+        conn.execute("PRAGMA temp_store = MEMORY")
         if version == 0 and not as_is:
             _documented_events_view(conn)
         conn.execute("PRAGMA query_only = ON")
