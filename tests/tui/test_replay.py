@@ -202,6 +202,10 @@ async def test_play_pause_speed_and_the_monthly_cap(samples_db):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
+        # The play timer is made paused: on a busy machine its own ticks (every 0.3-3 s) would
+        # land between the ticks driven here and move the clock on.
+        make_interval = screen.set_interval
+        screen.set_interval = lambda *args, **kwargs: make_interval(*args, **{**kwargs, "pause": True})
         await pilot.press("p")
         assert screen.playing and "playing ×2" in screen.status_text
         await pilot.press("plus", "plus")
