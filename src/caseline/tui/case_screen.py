@@ -8,7 +8,6 @@ thread worker too, on their own read-only connection.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from datetime import date
@@ -132,12 +131,6 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         # event, ~0.7 s at a million) is read in a worker and swapped in when ready.
         self.ids, self.starts, self.reach = load_index(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
         self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
-        self._index_read = threading.Event()  # the flags worker waits on it to merge its rows
-        if self.index_complete:
-            self._index_read.set()
-        self._lanes_scanned = threading.Event()  # ... and on this, for the lanes' rows
-        self._lane_scan: tuple = ([], [], 0)
-        self._lanes_started = False
         self.positions: IdPositions | None = id_positions(self.ids) if self.index_complete else None
         self._pending_goto: DateRange | None = None
         self.windowed = False  # showing a window of events (End, go to date) while reading
@@ -185,19 +178,12 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.call_after_refresh(self._start_workers)
 
     def _start_workers(self) -> None:
-        # The engine starts at once, beside the index read: the flags are what an investigator
-        # waits for (at a million events each takes seconds; SQLite's share of each runs
-        # outside the GIL). The lanes follow the index (see load_lanes).
+        # A long case reads its index first and then the flags and lanes: run together, their
+        # scans' peaks add up (10M events: ~490 MB against ~380 MB one after the other).
         if not self.index_complete:
             self.load_full_index()
         else:
-            self._start_lanes()
-        self._start_flags()
-
-    def _start_lanes(self) -> None:
-        if not self._lanes_started:
-            self._lanes_started = True
-            self.load_lanes()
+            self._start_flags()
 
     def _start_flags(self) -> None:
         if not self._flags_started:
@@ -250,8 +236,6 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         if self.search_text.strip():
             self._start_search(self.search_text)
         self._update_status()
-        self._index_read.set()  # after the swap: the flags worker reads the ids it finds
-        self._start_lanes()
         self._start_flags()
 
     def on_unmount(self) -> None:
@@ -278,40 +262,23 @@ class CaseScreen(InvestigatorActions, Screen[None]):
 
     # Flags -----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="lane-scan")
-    def load_lanes(self) -> None:
-        """Read the lanes once the index is in (the two scans' peaks would add up: 10M events,
-        402 MB together against ~270 MB in turn); they are drawn before the flags come."""
+    @work(thread=True, exclusive=True, group="flags")
+    def load_flags(self) -> None:
+        """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
             lane_rows = load_lane_bars(conn, self.case_id, BAR_KINDS)
             visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
             end = chronology_end(conn, self.case_id)
-        last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
-        lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
-        # Kept for the flags worker's marked lanes: a bar a day and visits a day, small.
-        self._lane_scan = (lane_rows, visits, last_day)
-        self._lanes_scanned.set()
-        app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
-
-    @work(thread=True, exclusive=True, group="flags")
-    def load_flags(self) -> None:
-        """Compute the flags (beside the index read), then the merged model and the lanes with
-        the flags marked (once the index and the lanes are in), off the UI thread."""
-        app = self.app
-        worker = get_current_worker()
-        with app.worker_connection() as conn:
+            last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
+            lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
+            app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
             try:
                 analysis = app.analyse(self.case_id, conn=conn, progress=partial(app.call_from_thread,
                                                                                  self._flags_progress))
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
-        for ready in (self._index_read, self._lanes_scanned):
-            while not ready.wait(0.05):
-                if worker.is_cancelled:
-                    return
-        lane_rows, visits, last_day = self._lane_scan
         flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
         self.as_of_text = analysis.as_of_text
         ids, starts, reach = self.ids, self.starts, self.reach
