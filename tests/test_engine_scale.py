@@ -1,20 +1,24 @@
-"""What keeps the engine fast on long cases without changing what it finds: the store reads
-facts in the engine's own order, and analysis holds the cyclic collector while it runs."""
+"""What keeps the engine fast and small on long cases without changing what it finds: the
+store reads facts in the engine's own order, analysis holds the cyclic collector while it
+runs, and a very long case's visits are streamed rather than held."""
 
 from __future__ import annotations
 
 import gc
 import threading
-
-import sqlite_utils
 from datetime import date
 
+import pytest
+import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseline.analysis import collector_paused
-from caseline.rules.measure import event_order
+from caseline.guidance import load_library
+from caseline.rules.engine import compute_flags, streamable_kinds
+from caseline.rules.measure import StreamOutOfOrder, event_order
 from caseline.store import load_facts, open_database
+from engine_helpers import ev
 
 KINDS = ["cin_visit", "worker_allocated", "family_informed"]
 DAYS = ["2021-03-01", "2021-03-02", "2021-03-15", "2021-04-30"]
@@ -200,13 +204,6 @@ def test_anchors_taken_from_the_facts_are_the_stored_start_days(tmp_path):
 
 
 # --- Streamed visits: the same findings as visits held ---
-
-import pytest  # noqa: E402
-
-from caseline.guidance import load_library  # noqa: E402
-from caseline.rules.engine import compute_flags, streamable_kinds  # noqa: E402
-from caseline.rules.measure import StreamOutOfOrder  # noqa: E402
-from engine_helpers import ev  # noqa: E402
 
 LIBRARY = load_library()
 STREAMED = streamable_kinds(LIBRARY)
