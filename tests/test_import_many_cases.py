@@ -131,3 +131,21 @@ def test_the_import_command_counts_thousands_of_new_cases_rather_than_listing_th
     result = CliRunner().invoke(cli, ["import", str(db), str(csv), "--create-cases"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"{db}: imported 2400 event(s), created 1,200 cases (K0000, K0001, K0002 ... K1199)"
+
+
+def test_a_cell_with_unicode_whitespace_around_it_is_stripped_on_the_bulk_path_too(tmp_path):
+    """The row check strips with str.strip (a no-break space, an ideographic space); a fresh
+    case's rows take the bulk path, and a cell like that must not slip past it unstripped."""
+    from caseline.importing import import_files
+    from caseline.store import open_database
+
+    csv = tmp_path / "ws.csv"
+    csv.write_text("case_id,date_start,kind,actor,summary\n"
+                   "c1,2021-03-01,cin_visit,W1,\u00a0Visit one\n"
+                   "c1,2021-03-02,cin_visit,W1\u3000,Visit two\u2003\n"
+                   "c1,2021-03-03,note,W1,Plain\n", encoding="utf-8")
+    conn = open_database(tmp_path / "ws.db", create=True)
+    import_files(conn, [csv], create_cases=True)
+    rows = conn.execute("SELECT actor, summary FROM events ORDER BY date_start").fetchall()
+    conn.close()
+    assert [tuple(r) for r in rows] == [("W1", "Visit one"), ("W1", "Visit two"), ("W1", "Plain")]

@@ -334,7 +334,9 @@ class SearchIndexPause:
 #: ``date_end`` defaulting to ``date_start``. Nothing more is done at insert (trimming every
 #: cell there costs more than the insert itself): the row check then *looks* at rows.
 _BULK_VALUE = {name: "nullif(?{n}, '')" for name in ("ref", "date_end", "recorded", "relative_to", "offset_days")}
-_WHITESPACE = "' \t\r\n'"
+#: Every character ``str.strip`` removes (the row check strips with it), for SQLite's trim:
+#: a cell starting with a no-break space must get the row check too.
+_WHITESPACE = "'" + "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "'"
 
 #: A bulk row that needs no second look: every required field present, exact ISO days in
 #: order, nothing dated from another event. Anything else goes to the full row check.
