@@ -37,6 +37,33 @@ def case_db(db_path: Path) -> Path:
     return db_path
 
 
+def traced_peak(action):
+    """``(peak bytes Python allocated while *action* ran, its result)``, by tracemalloc:
+    memory bounds are proved this way, never by timing."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = action()
+        return tracemalloc.get_traced_memory()[1], result
+    finally:
+        tracemalloc.stop()
+
+
+def peak_import_bytes(csv: Path, db: Path, rows: int) -> int:
+    """Peak bytes of importing *csv* (creating its cases) into a new database *db*, after
+    checking all *rows* went in."""
+    from caseline.importing import import_files
+
+    conn = open_database(db, create=True)
+    try:
+        peak, result = traced_peak(lambda: import_files(conn, [csv], create_cases=True))
+    finally:
+        conn.close()
+    assert result.events == rows
+    return peak
+
+
 def write(path: Path, text: str | bytes) -> Path:
     if isinstance(text, bytes):
         path.write_bytes(text)

@@ -153,20 +153,16 @@ def test_a_very_long_case_holds_none_of_its_visits(tmp_path, monkeypatch):
 
 
 def _peak_analysis_bytes(tmp_path, visits: int, per_day: int = 4) -> tuple[int, int]:
-    import tracemalloc
-
     from caseline.analysis import analyse, clear_cache
+    from conftest import traced_peak
 
     conn = open_database(_visits_case(tmp_path / f"v{visits}-{per_day}.db", visits, per_day), read_only=True)
     clear_cache()
     try:
-        tracemalloc.start()
-        flags = analyse(conn, "c", with_anchors=False).flags
-        _, peak = tracemalloc.get_traced_memory()
+        peak, analysis = traced_peak(lambda: analyse(conn, "c", with_anchors=False))
     finally:
-        tracemalloc.stop()
         conn.close()
-    return peak, len(flags)
+    return peak, len(analysis.flags)
 
 
 def test_analysis_holds_at_most_a_small_fixed_amount_per_event_read(tmp_path):

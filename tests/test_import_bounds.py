@@ -6,12 +6,11 @@ must stay under a fixed budget and must not grow when the file doubles.
 
 from __future__ import annotations
 
-import tracemalloc
-
 import pytest
 
 from caseline.importing import BATCH_ROWS, ImportFailed, import_files
 from caseline.store import open_database
+from conftest import peak_import_bytes
 
 
 def _write_rows(path, rows: int, *, duplicate_ref_at: int | None = None):
@@ -28,17 +27,7 @@ def _write_rows(path, rows: int, *, duplicate_ref_at: int | None = None):
 
 
 def _peak_import_bytes(tmp_path, rows: int) -> int:
-    csv = _write_rows(tmp_path / f"rows{rows}.csv", rows)
-    conn = open_database(tmp_path / f"db{rows}.db", create=True)
-    try:
-        tracemalloc.start()
-        result = import_files(conn, [csv], create_cases=True)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        conn.close()
-    assert result.events == rows
-    return peak
+    return peak_import_bytes(_write_rows(tmp_path / f"rows{rows}.csv", rows), tmp_path / f"db{rows}.db", rows)
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ must be unique within one.
 
 from __future__ import annotations
 
-import tracemalloc
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from caseline.check import check_database
 from caseline.importing import ImportFailed, import_files
 from caseline.store import open_database
 from caseline.store.timeline import search_matches
+from conftest import peak_import_bytes, traced_peak
 
 
 def _write_extract(path, cases: int, per_case: int, *, repeat_ref: tuple[int, int] | None = None):
@@ -80,16 +80,7 @@ def test_a_ref_repeated_within_one_of_many_cases_is_refused_by_line(tmp_path):
 
 def _peak_import_bytes(tmp_path, cases: int, per_case: int) -> int:
     csv = _write_extract(tmp_path / f"extract{cases}.csv", cases, per_case)
-    conn = open_database(tmp_path / f"db{cases}.db", create=True)
-    try:
-        tracemalloc.start()
-        result = import_files(conn, [csv], create_cases=True)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        conn.close()
-    assert result.events == cases * per_case
-    return peak
+    return peak_import_bytes(csv, tmp_path / f"db{cases}.db", cases * per_case)
 
 
 @pytest.mark.slow
@@ -109,11 +100,9 @@ def test_check_memory_does_not_grow_when_the_cases_double(tmp_path):
         conn = open_database(tmp_path / f"db{cases}.db", create=True)
         import_files(conn, [csv], create_cases=True)
         try:
-            tracemalloc.start()
-            report = check_database(conn)
-            peaks.append(tracemalloc.get_traced_memory()[1])
+            peak, report = traced_peak(lambda: check_database(conn))
+            peaks.append(peak)
         finally:
-            tracemalloc.stop()
             conn.close()
         assert report.ok and report.events_checked == cases * 40
     print(f"check peak {peaks[0] / 1e6:.1f} MB for 800 cases, {peaks[1] / 1e6:.1f} MB for 1,600")

@@ -3,12 +3,10 @@ row check a page at a time: a file made only of them imports in memory that does
 
 from __future__ import annotations
 
-import tracemalloc
-
 import pytest
 
-from caseline.importing import import_files
 from caseline.store import open_database
+from conftest import peak_import_bytes
 
 
 def _write_months(path, rows: int):
@@ -24,12 +22,9 @@ def _write_months(path, rows: int):
 
 def _peak(tmp_path, rows: int) -> int:
     csv = _write_months(tmp_path / f"m{rows}.csv", rows)
-    conn = open_database(tmp_path / f"m{rows}.db", create=True)
+    peak = peak_import_bytes(csv, tmp_path / f"m{rows}.db", rows)
+    conn = open_database(tmp_path / f"m{rows}.db")
     try:
-        tracemalloc.start()
-        assert import_files(conn, [csv], create_cases=True).events == rows
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
         row = conn.execute("SELECT date_start, date_end FROM events WHERE ref = 'R1'").fetchone()
         assert tuple(row) == ("2011-02-01", "2011-02-28")
         # R3 is two days after R2 (2012-03, the whole month): 2012-03-03 to 2012-04-02.
@@ -37,7 +32,6 @@ def _peak(tmp_path, rows: int) -> int:
             "2012-03-03", "2012-04-02")
         assert conn.execute("SELECT count(*) FROM events WHERE length(date_start) != 10").fetchone()[0] == 0
     finally:
-        tracemalloc.stop()
         conn.close()
     return peak
 
