@@ -47,6 +47,35 @@ def write_csv(path: Path, case_id: str, count: int) -> Path:
     return path
 
 
+#: Runs a command and prints its wall time and the peak RSS of that one child.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+elapsed = time.perf_counter() - started
+print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
+"""
+
+
+def measure(command: list) -> tuple[float, float]:
+    """``(seconds, peak MB)`` of running *command* as a process of its own (its peak alone)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, command)], check=True, capture_output=True,
+                         text=True)
+    seconds, peak = json.loads(out.stdout)
+    return seconds, peak
+
+
+def summary(values: list[float]) -> str:
+    """``median (min-max)`` of some timings."""
+    import statistics
+
+    return f"{statistics.median(values):7.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
 def peak_rss_mb() -> float:
     import resource
 

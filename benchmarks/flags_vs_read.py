@@ -29,19 +29,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import cached_case_db  # noqa: E402
+from _synthetic import cached_case_db, measure, summary  # noqa: E402
 
 BIN = Path(sys.executable).parent
 NAMES = {1_000_000: "big", 10_000_000: "huge"}
 
-#: Runs a command and prints its wall time and the peak RSS of that one child.
-_MEASURE = """
-import json, resource, subprocess, sys, time
-started = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-elapsed = time.perf_counter() - started
-print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
-"""
 
 #: A raw read: the statement in argv[2] with the JSON parameters in argv[3], rows thrown away.
 _RAW = """
@@ -64,12 +56,6 @@ def same_rows_statement(db: Path, case_id: str) -> tuple[str, tuple]:
     return facts_query(case_id, required_kinds(rules), with_recorded=reads_recorded(rules))
 
 
-def measure(command: list) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, command)], check=True, capture_output=True,
-                         text=True)
-    seconds, peak = json.loads(out.stdout)
-    return seconds, peak
-
 
 def count(db: Path, sql: str, params) -> int:
     import sqlite3
@@ -79,9 +65,6 @@ def count(db: Path, sql: str, params) -> int:
     conn.close()
     return rows
 
-
-def summary(values: list[float]) -> str:
-    return f"{statistics.median(values):7.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:

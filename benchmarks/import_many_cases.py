@@ -33,8 +33,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import HEADER, rows  # noqa: E402
-from import_vs_sqlite_utils import _PHYSICAL, BIN, fresh_db, measure, summary  # noqa: E402
+from _synthetic import HEADER, measure, rows, summary  # noqa: E402
+from import_vs_sqlite_utils import _PHYSICAL, BIN, fresh_db  # noqa: E402
 
 
 def case_name(k: int) -> str:

@@ -31,7 +31,6 @@ median peak MB (caseline's target: <= 200 MB at 10M rows), and the ratios.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import subprocess
@@ -40,18 +39,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import write_csv  # noqa: E402
+from _synthetic import measure, summary, write_csv  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
-#: Runs a command and prints its wall time and the peak RSS of that one child.
-_MEASURE = """
-import json, resource, subprocess, sys, time
-started = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-elapsed = time.perf_counter() - started
-print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
-"""
 
 #: The physical limit: the same rows, no checks, one executemany in one transaction; the
 #: search index built once (its triggers dropped, then made again), unless "triggers" is given.
@@ -78,11 +69,6 @@ conn.execute("COMMIT")
 """
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, command)], check=True, capture_output=True, text=True)
-    seconds, peak = json.loads(out.stdout)
-    return seconds, peak
-
 
 def fresh_db(work: Path, name: str) -> Path:
     db = work / f"{name}.db"
@@ -99,9 +85,6 @@ SIDES = {
     "executemany, triggers": lambda db, csv: [sys.executable, "-c", _PHYSICAL, db, csv, "triggers"],
 }
 
-
-def summary(values: list[float]) -> str:
-    return f"{statistics.median(values):7.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:
