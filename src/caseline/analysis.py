@@ -98,7 +98,7 @@ def resolve_as_of(case: CaseInfo, given: date | None, chronology_end: date | Non
 
 
 #: Cases with more events than this stream their visits (see :func:`_analyse`).
-STREAM_VISITS_OVER = 2_000_000
+STREAM_VISITS_OVER = 200_000
 
 AnalysisProvider = Callable[[sqlite3.Connection, str, "date | None"], CaseAnalysis]
 
@@ -232,13 +232,14 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     from caseline.rules.measure import StreamOutOfOrder
     from caseline.store import (
         chronology_end,
-        distinct_values,
         get_case,
         has_more_events_than,
         library_for,
         list_people,
         load_facts,
+        spaced_visits,
         stream_facts,
+        subjects_by_kind,
     )
 
     case = get_case(conn, case_id, count_events=False)
@@ -251,13 +252,15 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     def flags_from(facts, streams):
         return compute_flags(facts, rules, as_of=end, records_from=case.records_from,
                              people={pid: person.name for pid, person in people.items()},
-                             children=children or None,
+                             children=children if long_case else children or None,
                              born={pid: people[pid].born for pid in children if pid in people},
                              complete_for=case.complete_for,
                              # A live case's records run to today; a case judged at a later date
                              # (a decision) stops where its chronology does.
                              records_until=None if source == "today" else last,
-                             presorted=facts.in_event_order, streams=streams, progress=progress)
+                             presorted=facts.in_event_order, streams=streams,
+                             spacing=partial(spaced_visits, conn, case_id) if streams else None,
+                             progress=progress)
 
     if end is None:
         return assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
@@ -265,14 +268,19 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     # Visits are walked once, in date order, so a very long case reads them as the rule
     # uses them rather than holding them (most of its events; at 10M, 1.25 GB to 0.77 GB).
     # That costs a second scan of the case, so shorter cases hold them.
-    streamed = streamable_kinds(rules.values()) if has_more_events_than(conn, case_id, STREAM_VISITS_OVER) else set()
+    streamable = streamable_kinds(rules.values())
+    long_case = has_more_events_than(conn, case_id, STREAM_VISITS_OVER)
     recorded = reads_recorded(rules.values())
-    facts = load_facts(conn, case_id, required_kinds(rules.values()) - streamed, with_recorded=recorded)
-    if streamed and not children:
+    facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
+                       with_recorded=recorded)
+    # Only kinds the case has are streamed (asking the store for the first of a kind it
+    # lacks would scan the whole case each time), found with their subjects in one scan.
+    streamed_subjects = subjects_by_kind(conn, case_id, streamable) if long_case else {}
+    streamed = set(streamed_subjects)
+    if long_case and not children:
         # The engine's default children are the subjects it reads: those of the streamed
-        # visits too, found by SQLite rather than by a pass of their own.
-        children = sorted(({f.subject for f in facts} | set(distinct_values(conn, case_id, "subject", streamed)))
-                          - {""})
+        # visits too, found by SQLite rather than by a pass of their own (none: none).
+        children = sorted(({f.subject for f in facts}.union(*streamed_subjects.values())) - {""})
     try:
         flags = flags_from(facts, {kind: partial(stream_facts, conn, case_id, [kind]) for kind in streamed})
     except StreamOutOfOrder:  # partial dates put the store's order out of date order: hold them

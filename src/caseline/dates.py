@@ -332,6 +332,17 @@ def _added(day: date, amount: int, unit: str) -> date:
     return add_months(day, amount)
 
 
+def fewest_days(duration: Duration) -> int:
+    """A floor on the days :func:`add_duration` adds from any day: *duration* after *day* is
+    never earlier than this many days after it (months are 28 days at the least, and a
+    month's end shifts a day back by 3 at most; a working day is at least a day)."""
+    if duration.unit == "weeks":
+        return 7 * duration.amount
+    if duration.unit == "months":
+        return max(0, 28 * duration.amount - 3)
+    return duration.amount  # days, working days
+
+
 def add_months(day: date, months: int) -> date:
     """Calendar months, as ``dateutil.relativedelta`` counts them (31 Jan + 1 month = 28/29 Feb),
     without its cost: rules add months millions of times on long cases."""

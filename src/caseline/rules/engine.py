@@ -23,7 +23,7 @@ from caseline.kinds import STATUS_PAIRS
 from caseline.model import Flag
 from caseline.rules.deadline import deadline_rule
 from caseline.rules.interval import interval_rule
-from caseline.rules.measure import CaseFacts, EventLike, StreamedEvents, event_order
+from caseline.rules.measure import CaseFacts, EventLike, Spacing, StreamedEvents, event_order
 from caseline.rules.precondition import precondition_rule
 from caseline.rules.recording import recording_rule
 from caseline.rules.review_chain import review_chain_rule
@@ -89,6 +89,7 @@ def compute_flags(
     records_until: date | None = None,
     presorted: bool = False,
     streams: Mapping[str, Callable[[], Iterable[EventLike]]] | None = None,
+    spacing: Spacing | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Flag]:
     """Every flag the events raise under *rules*, as known on *as_of*.
@@ -112,6 +113,8 @@ def compute_flags(
             at each pass instead of held (only :func:`streamable_kinds`; their events must
             not also be in *events*, except those a recording rule reads). Raises
             :class:`~caseline.rules.measure.StreamOutOfOrder` when a source is not in order.
+        spacing: the streamed kinds' :func:`~caseline.rules.measure.spaced_pairs` from their
+            source (a store answers with one lean scan, without a fact a visit).
         progress: called with ``(rules done, rules in all)`` as the rules finish.
 
     Returns:
@@ -138,7 +141,7 @@ def compute_flags(
     born = born or {}
     complete = tuple(complete_for)
     whole = CaseFacts(events, as_of, records_from, names, complete_for=complete, presorted=True,
-                      records_until=records_until, streams=streams,
+                      records_until=records_until, streams=streams, spacing=spacing,
                       child=children[0] if len(children) == 1 else "",
                       born=born.get(children[0]) if len(children) == 1 else None)
     flags: list[Flag] = []
@@ -158,7 +161,7 @@ def compute_flags(
             progress(done - len(child_rules), len(rule_list))
     if child_rules:
         flags.extend(_per_child(events, child_rules, children, as_of, records_from, names, born, complete,
-                                records_until, streams))
+                                records_until, streams, spacing))
     if progress is not None:
         progress(len(rule_list), len(rule_list))
     flags.sort(key=lambda f: f.sort_key)
@@ -166,7 +169,7 @@ def compute_flags(
 
 
 def _per_child(events, child_rules, children, as_of, records_from, names, born, complete,
-               records_until, streams) -> list[Flag]:
+               records_until, streams, spacing) -> list[Flag]:
     """Child-level rules for each child; identical findings merged into one flag."""
     known = set(children)
     # (*streams* hold only kinds with an event by as-of: compute_flags dropped the rest.)
@@ -179,7 +182,8 @@ def _per_child(events, child_rules, children, as_of, records_from, names, born, 
         mine = [e for e in events if mine_only(e)]
         facts = CaseFacts(mine, as_of, records_from, names, child=child, born=born.get(child),
                           complete_for=complete, presorted=True, records_until=records_until,
-                          case_kinds=case_kinds, streams=streams, keep=mine_only)
+                          case_kinds=case_kinds, streams=streams, keep=mine_only,
+                          others=frozenset(known - {child}), spacing=spacing)
         for rule, shape in child_rules:
             for flag in shape(rule, facts):
                 key = (flag.key, flag.severity, flag.certainty, flag.start, flag.end, flag.due, flag.events,

@@ -12,10 +12,10 @@ Care-leaver rules open only for a child eligible by age (see :mod:`caseline.rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
-from caseline.dates import Duration, add_duration, format_day, parse_duration
+from caseline.dates import Duration, add_duration, fewest_days, format_day, parse_duration
 from caseline.guidance import Rule
 from caseline.model import Flag
 from caseline.rules.measure import (
@@ -35,6 +35,7 @@ from caseline.rules.measure import (
     open_periods,
     plausible,
     records_end_flag,
+    spaced_pairs,
     when,
 )
 
@@ -106,6 +107,9 @@ class _Gaps:
         self.rule, self.case, self.label, self.status = rule, case, label, status
         self.required, self.every, self.phases = required, every, phases
         (self.first_within,) = durations(rule.params, "first_within")
+        # No limit after a visit adds fewer days than this: closer pairs never break one.
+        limits = [every, *(ph.every for ph in phases), *(ph.otherwise for ph in phases if ph.otherwise)]
+        self.more_than_days = min(fewest_days(limit) for limit in limits)
 
     def period(self, period: Period) -> list[Flag]:
         case = self.case
@@ -127,17 +131,16 @@ class _Gaps:
             anchor = earlier if earlier is not None else Marker(records_from, "records_from")
             limits = self._limits_at(opened, anchor, attributes)
         flags: list[Flag] = []
-        # One pass over the visits in date order, holding only the last (a long case's
-        # visits are read as they come, never all at once).
-        for visit in self._inside(opened, end_event):
-            if records_from is not None and visit.dates.end < records_from:
-                continue
-            # Most visits come well within the limit: that is settled here, before the
-            # measuring (the same first test :func:`breach` makes).
-            if visit.relative_to or visit.dates.end > add_duration(anchor.dates.start, limits[0]):
-                flags.extend(self._gap(anchor, visit, limits))
-            anchor = visit
-            limits = self._limits_at(opened, visit, attributes)
+        # Each visit is measured from the one before it (the first from the anchor). Most
+        # come well within the limit: only the pairs far enough apart to break one are
+        # looked at (the same first test :func:`breach` makes, settled here).
+        for earlier, visit in self._spaced(opened, end_event, records_from):
+            if visit is None:  # the last visit: the next is measured from it
+                anchor, limits = earlier, self._limits_at(opened, earlier, attributes)
+                break
+            start, limit = (anchor, limits) if earlier is None else (earlier, self._limits_at(opened, earlier, attributes))
+            if visit.relative_to or visit.dates.end > add_duration(start.dates.start, limit[0]):
+                flags.extend(self._gap(start, visit, limit))
         until = case.records_until if self.rule.absence == "records" and not case.complete(self.required) else None
         due = add_duration(anchor.dates.end, limits[0])
         if end_event is None and until is not None and due < case.as_of:
@@ -159,6 +162,24 @@ class _Gaps:
                 flags.append(info_flag(self.rule, "pending", anchor.dates.start, due, due, [anchor],
                                        message, f"{anchor.id}:pending"))
         return flags
+
+    def _spaced(self, opened: EventLike, closed: EventLike | None,
+                records_from: date | None) -> Iterable[tuple[EventLike | None, EventLike | None]]:
+        """:func:`spaced_pairs` of the visits in the period (those ending before
+        *records_from* left out), from the store when it can answer, else by walking them."""
+        case = self.case
+        since = opened.dates.start if records_from is None else max(opened.dates.start, records_from)
+        streamed = [k for k in self.required if k in case.streams]
+        if case.spacing is not None and streamed \
+                and not any(case.by_kind.get(k) for k in self.required if k not in case.streams):
+            until = case.as_of if closed is None else min(case.as_of, closed.dates.end)
+            found = case.spacing(streamed, since, until, self.more_than_days, case.others)
+            if found is not None:
+                return found
+        visits: Iterable[EventLike] = self._inside(opened, closed)
+        if records_from is not None:
+            visits = (v for v in visits if v.dates.end >= records_from)
+        return spaced_pairs(visits, self.more_than_days)
 
     def _inside(self, opened: EventLike, closed: EventLike | None) -> Iterator[EventLike]:
         """The required events overlapping the period, in date order."""

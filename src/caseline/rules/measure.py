@@ -87,6 +87,8 @@ class CaseFacts:
         case_kinds: frozenset[str] | None = None,
         streams: Mapping[str, Callable[[], Iterable[EventLike]]] | None = None,
         keep: Callable[[EventLike], bool] | None = None,
+        others: frozenset[str] = frozenset(),
+        spacing: Spacing | None = None,
     ) -> None:
         self.as_of = as_of
         self.records_from = records_from
@@ -109,6 +111,11 @@ class CaseFacts:
         #: visits); *keep* picks this child's among them.
         self.streams = dict(streams or {})
         self.keep = keep
+        #: The subjects whose events are not these facts' (the case's other children): what
+        #: *keep* leaves out, for a source that filters for itself.
+        self.others = others
+        #: Where the streamed kinds' :func:`spaced_pairs` can be had without walking them.
+        self.spacing = spacing
         by_kind = self.by_kind
         for event in ordered:  # one pass: long cases hold a million events
             if event.dates.start > as_of:
@@ -200,6 +207,35 @@ class StreamedEvents:
 
     def __bool__(self) -> bool:
         return next(iter(self), None) is not None
+
+
+class Spacing(Protocol):
+    """What a store offers in place of walking streamed events one by one: the pairs
+    :func:`spaced_pairs` would give for the streamed *kinds* that overlap [*since*, *until*]
+    (the subjects in *others* left out), or ``None`` when it cannot say (dates that are not
+    plain days): the caller then walks them."""
+
+    def __call__(self, kinds: Sequence[str], since: date, until: date, more_than_days: int,
+                 others: frozenset[str]) -> Iterable[tuple[EventLike | None, EventLike | None]] | None: ...
+
+
+def spaced_pairs(events: Iterable[EventLike], more_than_days: int) -> Iterator[tuple[EventLike | None, EventLike | None]]:
+    """What an interval rule needs of a run of events in event order: ``(None, first)``,
+    then each consecutive ``(earlier, later)`` where *later* is dated relative to another
+    event or ends more than *more_than_days* after *earlier* starts, then ``(last, None)``.
+
+    Every other pair is closer than any limit of at least that many days, so a rule whose
+    limits add no fewer days (:func:`~caseline.dates.fewest_days`) need look at no other.
+    """
+    previous = None
+    for event in events:
+        if previous is None:
+            yield None, event
+        elif event.relative_to or (event.dates.end - previous.dates.start).days > more_than_days:
+            yield previous, event
+        previous = event
+    if previous is not None:
+        yield previous, None
 
 
 def event_order(e: EventLike) -> tuple:

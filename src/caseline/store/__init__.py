@@ -38,7 +38,9 @@ from caseline.store.reads import (
     load_events,
     has_more_events_than,
     load_facts,
+    spaced_visits,
     stream_facts,
+    subjects_by_kind,
     policy_rows,
     stored_rules,
 )
@@ -80,6 +82,8 @@ __all__ = [
     "list_people",
     "load_events",
     "has_more_events_than",
+    "spaced_visits",
+    "subjects_by_kind",
     "load_facts",
     "stream_facts",
     "policy_rows",

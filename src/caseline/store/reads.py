@@ -256,11 +256,27 @@ def distinct_values(conn: sqlite3.Connection, case_id: str, column: str, kinds: 
     return [str(row[0]) for row in rows]
 
 
+def subjects_by_kind(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> dict[str, set[str]]:
+    """For each of *kinds* the case has events of, their subjects (``""``: none), in one scan."""
+    wanted = sorted(set(kinds))
+    found: dict[str, set[str]] = {}
+    for kind, subject in conn.execute(
+            f"SELECT DISTINCT kind, coalesce(subject, '') FROM events WHERE case_id = ? "
+            f"AND kind IN ({','.join('?' * len(wanted))})", (case_id, *wanted)):
+        found.setdefault(str(kind), set()).add(str(subject))
+    return found
+
+
 class FactRows(list):
     """Facts as :func:`load_facts` read them; *in_event_order* says they already stand in the
     engine's order (:func:`caseline.rules.measure.event_order`), so it need not sort them."""
 
     in_event_order: bool = False
+
+
+#: What a :class:`Fact` is read from (in :class:`_FactReader`'s order).
+_FACT_COLUMNS = ("id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
+                 "coalesce(relative_to, ''), offset_days, coalesce(subject, ''), coalesce(recorded, '')")
 
 
 def facts_query(case_id: str, kinds: Iterable[str], *, with_recorded: bool = False,
@@ -273,8 +289,7 @@ def facts_query(case_id: str, kinds: Iterable[str], *, with_recorded: bool = Fal
     # feed the late-recording rule.
     extra = (" OR kind LIKE 'not:%'" if with_not else "") + (" OR coalesce(recorded, '') != ''" if with_recorded else "")
     return (
-        "SELECT id, coalesce(ref, ''), coalesce(kind, ''), coalesce(actor, ''), date_start, date_end, "
-        "coalesce(relative_to, ''), offset_days, coalesce(subject, ''), coalesce(recorded, '') FROM events "
+        f"SELECT {_FACT_COLUMNS} FROM events "
         # In index order, which is the engine's (first day, last day, id) while every date is a
         # full ISO day and no day is written two ways (an empty and an equal date_end).
         f"WHERE case_id = ? AND (kind IN ({marks}){extra}) {ORDER}",
@@ -345,6 +360,68 @@ def stream_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -
     it goes and reads the case whole when it is not.
     """
     return _FactReader().facts(_fact_cursor(conn, case_id, kinds, False, with_not=False))
+
+
+#: A full ISO day as a day number (SQLite's Julian day, whole), else NULL: a partial date
+#: ('2021-09'), a time, or an impossible day ('2021-02-30', which SQLite reads as 2 March;
+#: only a modifier makes it write the day it read).
+_DAY_NUMBER = "CASE WHEN length({0}) = 10 AND date({0}, '+0 days') = {0} THEN CAST(julianday({0}) AS INTEGER) END"
+_LAST_DAY = "coalesce(nullif(date_end, ''), date_start)"
+
+
+def spaced_visits(conn: sqlite3.Connection, case_id: str, kinds: Sequence[str], since: date, until: date,
+                  more_than_days: int, others: frozenset[str] = frozenset()) -> list[tuple[Fact | None, Fact | None]] | None:
+    """:func:`caseline.rules.measure.spaced_pairs` of the case's events of *kinds* that start
+    by *until* and end on or after *since* (events of the subjects in *others* left out), as
+    :class:`Fact` rows, or ``None`` when a date among them is not a full ISO day or the
+    store's order is not the engine's (the engine then walks them itself).
+
+    One scan, in which SQLite reads each date as a day number; only the events of the pairs
+    become facts. Most of the work is SQLite's, done without holding Python's lock.
+    """
+    wanted = sorted(set(kinds))
+    excluded = sorted(others)
+    not_theirs = f" AND coalesce(subject, '') NOT IN ({','.join('?' * len(excluded))})" if excluded else ""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(
+        f"SELECT id, {_DAY_NUMBER.format('date_start')}, {_DAY_NUMBER.format(_LAST_DAY)}, "
+        f"coalesce(relative_to, '') != '' FROM events "
+        f"WHERE case_id = ? AND kind IN ({','.join('?' * len(wanted))}) "
+        # '~' sorts after a time written after the day and a short date after any day that
+        # may end it: such rows are read, and refused.
+        f"AND date_start <= ? AND ({_LAST_DAY} >= ? OR length({_LAST_DAY}) < 10){not_theirs} {ORDER}",
+        (case_id, *wanted, f"{until.isoformat()}~", since.isoformat(), *excluded),
+    )
+    pairs: list[tuple[int | None, int | None]] = []
+    last_id = last_start = last_end = None
+    while batch := cursor.fetchmany(8192):
+        for event_id, start, end, relative in batch:
+            if start is None or end is None or end < start:
+                return None
+            if last_id is None:
+                pairs.append((None, event_id))
+            else:
+                if start == last_start and (end < last_end or (end == last_end and event_id < last_id)):
+                    return None  # a day spelled two ways (no end, an empty one, an equal one)
+                if relative or end - last_start > more_than_days:
+                    pairs.append((last_id, event_id))
+            last_id, last_start, last_end = event_id, start, end
+    if last_id is None:
+        return []
+    pairs.append((last_id, None))
+    facts = _facts_by_id(conn, {i for pair in pairs for i in pair if i is not None})
+    return [(facts.get(earlier), facts.get(later)) for earlier, later in pairs]
+
+
+def _facts_by_id(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Fact]:
+    found: dict[int, Fact] = {}
+    for chunk in chunked(sorted(ids)):
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        cursor.execute(f"SELECT {_FACT_COLUMNS} FROM events WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        found.update((fact.id, fact) for fact in _FactReader().facts(cursor))
+    return found
 
 
 # --- Guidance and policy ----------------------------------------------------------------------
