@@ -26,7 +26,7 @@ from datetime import date
 from caseline.guidance import Rule
 from caseline.model import CaseInfo, Flag, Person
 
-__all__ = ["CaseAnalysis", "analyse", "assemble", "AnalysisProvider", "clear_cache"]
+__all__ = ["CaseAnalysis", "analyse", "assemble", "AnalysisProvider", "cache_key", "cached", "clear_cache", "remember"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,10 @@ def resolve_as_of(case: CaseInfo, given: date | None, chronology_end: date | Non
 
 #: Cases with more events than this stream their visits (see :func:`_analyse`).
 STREAM_VISITS_OVER = 200_000
+
+#: The explorer analyses cases with more events than this in a child process, alongside its
+#: own reading (:mod:`caseline.analysis_child`); starting one costs ~0.2 s.
+ANALYSE_APART_OVER = 200_000
 
 AnalysisProvider = Callable[[sqlite3.Connection, str, "date | None"], CaseAnalysis]
 
@@ -204,24 +208,44 @@ def analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *
         caseline.store.StoreError: when there is no such case.
         caseline.dates.DateError: when a date the engine needs falls outside the calendar.
     """
+    key = cache_key(conn, case_id, as_of, with_anchors)
+    found = cached(key)
+    if found is not None:
+        return found
+    with collector_paused():
+        result = _analyse(conn, case_id, as_of, with_anchors, progress)
+    remember(key, result)
+    return result
+
+
+def cache_key(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool = True) -> tuple | None:
+    """What an analysis is cached under: the database file as it stands now (its size and
+    time, and its ``-wal``'s), the case and the question (``None``: an in-memory database)."""
     from caseline.store import database_file
 
     path = database_file(conn)
-    key = (path, case_id, as_of, with_anchors, _stamp(path)) if path else None
-    if key is not None:
-        with _LOCK:
-            cached = _CACHE.get(key)
-            if cached is not None:
-                _CACHE.move_to_end(key)
-                return cached
-    with collector_paused():
-        result = _analyse(conn, case_id, as_of, with_anchors, progress)
-    if key is not None:
-        with _LOCK:
-            _CACHE[key] = result
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    return result
+    return (path, case_id, as_of, with_anchors, _stamp(path)) if path else None
+
+
+def cached(key: tuple | None) -> CaseAnalysis | None:
+    """The analysis cached under *key* (:func:`cache_key`), if there is one."""
+    if key is None:
+        return None
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+        return found
+
+
+def remember(key: tuple | None, result: CaseAnalysis) -> None:
+    """Cache *result* under *key*, taken before it was computed (a write since misses it)."""
+    if key is None:
+        return
+    with _LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
 
 
 def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool,

@@ -67,3 +67,33 @@ async def test_flags_are_kept_from_the_collector_while_a_case_is_open_and_given_
         await settle(pilot)
         assert type(app.screen).__name__ == "PickerScreen"
         assert gc.get_freeze_count() == 0
+
+
+async def test_a_long_cases_flags_come_from_a_child_process_and_match_the_engines(leics_db, monkeypatch):
+    """Past ANALYSE_APART_OVER events the case screen starts the analysis in a child process
+    as it opens (alongside its own reading) and shows what that child computed."""
+    import caseline.analysis as analysis
+    import caseline.analysis_child as analysis_child
+
+    started = []
+    real_init = analysis_child.ChildAnalysis.__init__
+
+    def noting(self, *args, **kwargs):
+        started.append(args[1])
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(analysis, "ANALYSE_APART_OVER", 0)
+    monkeypatch.setattr(analysis_child.ChildAnalysis, "__init__", noting)
+    clear_cache()
+    expected = analyse(open_database(leics_db, read_only=True), LEICS)
+    clear_cache()
+    app = make_app(leics_db, analysis_provider=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert started == [LEICS]
+        assert screen.flags_ready and screen.flag_error is None
+        assert screen.flags == list(expected.flags)
+        assert screen.flags_progress is not None and screen.flags_progress[0] == screen.flags_progress[1]
+        assert f"{len(expected.flags)} flags" in screen.status_text
+    clear_cache()

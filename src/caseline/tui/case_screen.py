@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 
 from dataclasses import replace as dataclass_replace
 
+from caseline.analysis_child import AnalysisStopped
 from caseline.dates import DateRange, format_range
 from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
@@ -115,6 +116,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.flags_ready = False
         self.flags_progress: tuple[int, int] | None = None  # (rules done, rules in all) while computing
         self._flags_started = False
+        self._child_analysis = None  # a long case's analysis under way apart (analysis_child)
         self.flag_error: str | None = None
         self.rules: dict[str, Rule] = {}
         self.anchors: dict[int, int] = {}
@@ -178,8 +180,10 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.call_after_refresh(self._start_workers)
 
     def _start_workers(self) -> None:
-        # A long case reads its index first and then the flags and lanes: run together, their
-        # scans' peaks add up (10M events: ~490 MB against ~380 MB one after the other).
+        # A long case's flags are worked out in a child process from now, on the other core;
+        # here its index is read first and then the lanes: run together, their scans' peaks
+        # add up (10M events: ~490 MB against ~380 MB one after the other).
+        self._child_analysis = self.app.begin_analysis(self.case_id)
         if not self.index_complete:
             self.load_full_index()
         else:
@@ -239,6 +243,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self._start_flags()
 
     def on_unmount(self) -> None:
+        if self._child_analysis is not None:  # left before its flags were collected
+            self._child_analysis.stop()
+            self._child_analysis = None
         # The screen and its widgets hold cycles: let the collector see them again (and the
         # frozen flags) now that the case is left, or a closed case's index would stay.
         import gc
@@ -273,9 +280,17 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
             lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
             app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
+            progress = partial(app.call_from_thread, self._flags_progress)
+            child, self._child_analysis = self._child_analysis, None
             try:
-                analysis = app.analyse(self.case_id, conn=conn, progress=partial(app.call_from_thread,
-                                                                                 self._flags_progress))
+                if child is not None:
+                    worker = get_current_worker()
+                    analysis = child.result(progress, cancelled=lambda: worker.is_cancelled)
+                    app.remember_analysis(child, analysis)
+                else:
+                    analysis = app.analyse(self.case_id, conn=conn, progress=progress)
+            except AnalysisStopped:
+                return  # the case was left
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return

@@ -1,0 +1,183 @@
+"""A long case's analysis in a process of its own, started at once and collected later.
+
+The engine is Python and holds the interpreter's lock while it works: run in a thread of the
+explorer, it takes turns with the timeline's own reading and the two add up (a million events:
+index, lanes and flags one after another). In a child process it runs on the other core while
+the explorer reads the timeline, and what it reads (its facts) is freed when the child ends.
+
+The child is ``python -m caseline.analysis_child``: it opens the database read-only, runs
+:func:`caseline.analysis.analyse` and writes pickled messages to its stdout, read only by the
+process that started it: ``("progress", done, total)`` as the rules finish, then
+``("done", packed)`` or ``("error", exception)``, each preceded by its length. Nothing goes anywhere else: its stderr is
+discarded (a traceback might quote a record) and it never touches the network.
+
+Flags cross as plain tuples (dates as day numbers): a third of the time pickling the records
+takes, on each side.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+
+from caseline.analysis import CaseAnalysis
+from caseline.model import Flag
+
+__all__ = ["ChildAnalysis", "AnalysisStopped"]
+
+#: Each message is its length (8 bytes) and then its pickle.
+_HEADER = struct.Struct("!Q")
+
+
+class AnalysisStopped(Exception):
+    """The analysis was stopped (the case was left) before it finished."""
+
+
+class ChildAnalysis:
+    """The analysis of *case_id* in *path*, under way in a child process from construction.
+
+    :meth:`result` waits for it (calling *progress* as the rules finish) and :meth:`stop`
+    ends it early. The child is a daemon of this process in all but name: :meth:`stop` is
+    also called when the object is collected.
+    """
+
+    def __init__(self, path: str, case_id: str, as_of: date | None = None, *, with_anchors: bool = True) -> None:
+        self.case_id = case_id
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "caseline.analysis_child", path, case_id,
+             as_of.isoformat() if as_of else "", "1" if with_anchors else "0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+        )
+
+    def result(self, progress: Callable[[int, int], None] | None = None,
+               cancelled: Callable[[], bool] | None = None) -> CaseAnalysis:
+        """The analysis, once the child has sent it.
+
+        Raises:
+            AnalysisStopped: when *cancelled* turned true first (the child is ended).
+            the child's own exception (a :class:`~caseline.store.StoreError`, a
+            :class:`~caseline.dates.DateError`...), or RuntimeError when it died silently.
+        """
+        try:
+            while True:
+                message = self._receive(cancelled)
+                if message[0] == "progress":
+                    if progress is not None:
+                        progress(message[1], message[2])
+                elif message[0] == "done":
+                    return unpack(message[1])
+                else:
+                    raise message[1]
+        finally:
+            self.stop()
+
+    def _receive(self, cancelled: Callable[[], bool] | None):
+        header = self._read(_HEADER.size, cancelled)
+        return pickle.loads(self._read(_HEADER.unpack(header)[0], cancelled))
+
+    def _read(self, size: int, cancelled: Callable[[], bool] | None) -> bytes:
+        """Exactly *size* bytes from the child (a pipe gives them in pieces), looking every
+        tenth of a second whether to stop."""
+        fd = self._process.stdout.fileno()
+        parts, wanted = [], size
+        while wanted:
+            while cancelled is not None:
+                if cancelled():
+                    raise AnalysisStopped(self.case_id)
+                if select.select([fd], [], [], 0.1)[0]:
+                    break
+            part = os.read(fd, min(wanted, 1 << 20))
+            if not part:
+                code = self._process.wait()
+                raise RuntimeError(f"the analysis of {self.case_id} ended without an answer (exit {code})")
+            parts.append(part)
+            wanted -= len(part)
+        return b"".join(parts)
+
+    def stop(self) -> None:
+        process = self._process
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def __del__(self) -> None:
+        try:
+            self.stop()
+        except Exception:
+            pass
+
+
+# Packing -----------------------------------------------------------------------------------
+
+
+def pack(analysis: CaseAnalysis) -> tuple:
+    flags = [(f.key, f.kind, f.rule, f.severity, f.certainty, f.start.toordinal(), f.end.toordinal(),
+              f.due.toordinal() if f.due is not None else 0, f.events, f.message, f.subject, f.status,
+              f.citation) for f in analysis.flags]
+    return (analysis.case, dict(analysis.people), dict(analysis.rules), analysis.as_of, flags,
+            dict(analysis.anchors), analysis.as_of_source)
+
+
+def unpack(packed: tuple) -> CaseAnalysis:
+    case, people, rules, as_of, rows, anchors, source = packed
+    days: dict[int, date] = {}
+
+    def day(number: int) -> date:
+        found = days.get(number)
+        if found is None:
+            found = days[number] = date.fromordinal(number)
+        return found
+
+    flags = tuple(Flag(key, kind, rule, severity, certainty, day(start), day(end), day(due) if due else None,
+                       events, message, subject, status, citation)
+                  for key, kind, rule, severity, certainty, start, end, due, events, message, subject, status,
+                  citation in rows)
+    return CaseAnalysis(case, people, rules, as_of, flags, anchors, source)
+
+
+# The child ---------------------------------------------------------------------------------
+
+
+def _main(argv: list[str]) -> int:
+    from caseline.analysis import analyse
+    from caseline.store import open_database
+
+    path, case_id, as_of_text, anchors = argv
+    out = sys.stdout.buffer
+    sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
+
+    def send(message) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_HEADER.pack(len(data)))
+        out.write(data)
+        out.flush()
+
+    try:
+        conn = open_database(path, read_only=True)
+        try:
+            found = analyse(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None,
+                            with_anchors=anchors == "1",
+                            progress=lambda done, total: send(("progress", done, total)))
+        finally:
+            conn.close()
+        send(("done", pack(found)))
+    except BrokenPipeError:
+        return 1  # the parent has gone: nobody is waiting
+    except Exception as exc:  # sent, to be raised where the answer was awaited
+        try:
+            send(("error", exc))
+        except Exception:
+            send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

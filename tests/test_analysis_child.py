@@ -1,0 +1,54 @@
+"""A long case's analysis in a child process gives what the analysis in this process gives,
+reports its progress, passes its errors on, and stops when asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from caseline.analysis import analyse, clear_cache
+from caseline.analysis_child import AnalysisStopped, ChildAnalysis, pack, unpack
+from caseline.samples import build_sample_database
+from caseline.store import StoreError, list_cases, open_database
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    path = tmp_path_factory.mktemp("child") / "samples.db"
+    build_sample_database(path)
+    return path
+
+
+def test_every_sample_case_comes_back_from_the_child_as_it_is_here(samples):
+    conn = open_database(samples, read_only=True)
+    cases = [case.id for case in list_cases(conn)]
+    clear_cache()
+    here = {case_id: analyse(conn, case_id) for case_id in cases}
+    conn.close()
+    for case_id in cases:
+        seen = []
+        apart = ChildAnalysis(str(samples), case_id).result(progress=lambda done, total: seen.append((done, total)))
+        assert apart == here[case_id]
+        if here[case_id].flags:
+            assert seen and seen[-1][0] == seen[-1][1]  # every rule done
+    assert sum(len(a.flags) for a in here.values()) > 50
+
+
+def test_packing_keeps_every_field_of_every_flag(samples):
+    conn = open_database(samples, read_only=True)
+    clear_cache()
+    found = analyse(conn, "leicestershire-21-018-990")
+    conn.close()
+    assert any(f.due is not None for f in found.flags) and any(f.due is None for f in found.flags)
+    assert unpack(pack(found)) == found
+
+
+def test_the_childs_error_is_raised_here(samples):
+    with pytest.raises(StoreError, match="no case 'nobody'"):
+        ChildAnalysis(str(samples), "nobody").result()
+
+
+def test_a_stopped_analysis_ends_its_child(samples):
+    child = ChildAnalysis(str(samples), "leicestershire-21-018-990")
+    with pytest.raises(AnalysisStopped):
+        child.result(cancelled=lambda: True)
+    assert child._process.poll() is not None  # the process has ended and been reaped
