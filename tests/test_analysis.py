@@ -17,13 +17,13 @@ LEICS = "leicestershire-21-018-990"
 @pytest.fixture
 def counted(monkeypatch):
     calls = []
-    real = engine.compute_flags
+    real = engine.iter_flags
 
     def counting(*args, **kwargs):
         calls.append(kwargs.get("as_of"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "compute_flags", counting)
+    monkeypatch.setattr(engine, "iter_flags", counting)
     clear_cache()
     yield calls
     clear_cache()

@@ -134,13 +134,29 @@ def test_a_date_that_is_not_a_plain_day_sends_the_engine_back_to_walking(tmp_pat
     conn.close()
 
 
-def test_a_day_spelled_two_ways_out_of_id_order_is_refused(tmp_path):
-    """No end, then an equal end: text order puts id 2 first, the engine's order id 1."""
+def test_a_day_spelled_three_ways_stands_in_the_engines_order(tmp_path):
+    """An equal end, no end and an empty end are one day: text order would put id 2 first;
+    the engine's order (last day, then id) puts id 1 first and id 3 last."""
     events = [{"id": 1, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": "2021-03-01"},
-              {"id": 2, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": None}]
+              {"id": 2, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": None},
+              {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": ""},
+              {"id": 4, "case_id": "c", "kind": "cin_visit", "date_start": "2021-05-01", "date_end": None}]
     conn = _database(tmp_path / "c.db", events, [], None)
-    assert spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42) is None
+    pairs = spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42)
     conn.close()
+    assert [(a and a.id, b and b.id) for a, b in pairs] == [(None, 1), (3, 4), (4, None)]
+
+
+def test_a_visit_running_past_the_limit_has_its_day_read_in_full(tmp_path):
+    """Day 1 has a one-day visit and one running 60 days: the long one is measured from the
+    visit before it that day (id 1), and the next day's first from the day's last (id 2)."""
+    events = [{"id": 1, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": None},
+              {"id": 2, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": "2021-04-30"},
+              {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-02", "date_end": None}]
+    conn = _database(tmp_path / "c.db", events, [], None)
+    pairs = spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42)
+    conn.close()
+    assert [(a and a.id, b and b.id) for a, b in pairs] == [(None, 1), (1, 2), (3, None)]
 
 
 def test_another_childs_visits_are_left_out(tmp_path):

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +26,7 @@ from datetime import date
 from caseline.guidance import Rule
 from caseline.model import CaseInfo, Flag, Person
 
-__all__ = ["CaseAnalysis", "analyse", "assemble", "AnalysisProvider", "cache_key", "cached", "clear_cache", "remember"]
+__all__ = ["CaseAnalysis", "analyse", "analyse_streamed", "assemble", "AnalysisProvider", "cache_key", "cached", "clear_cache", "remember"]
 
 
 @dataclass(frozen=True)
@@ -248,11 +248,22 @@ def remember(key: tuple | None, result: CaseAnalysis) -> None:
             _CACHE.popitem(last=False)
 
 
+def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None
+                     ) -> tuple[CaseAnalysis, Iterator[Flag]]:
+    """The case as :func:`analyse` sees it, but with no flags held: they come from the
+    iterator, in order, made as it is read (``caseline flags`` writes each as it comes, so
+    a whole extract's hundreds of thousands are never held together). Every rule has been
+    worked out when this returns; read the iterator while *conn* is open and call it within
+    :func:`collector_paused`. No anchors; not cached.
+    """
+    return _analyse(conn, case_id, as_of, False, lazy=True)
+
+
 def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool,
-             progress: Callable[[int, int], None] | None = None) -> CaseAnalysis:
+             progress: Callable[[int, int], None] | None = None, lazy: bool = False):
     from functools import partial
 
-    from caseline.rules.engine import compute_flags, reads_recorded, required_kinds, streamable_kinds
+    from caseline.rules.engine import iter_flags, reads_recorded, required_kinds, streamable_kinds
     from caseline.rules.measure import StreamOutOfOrder
     from caseline.store import (
         chronology_end,
@@ -274,7 +285,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     children = [pid for pid, person in people.items() if person.role == "child"]
 
     def flags_from(facts, streams):
-        return compute_flags(facts, rules, as_of=end, records_from=case.records_from,
+        return iter_flags(facts, rules, as_of=end, lazy=lazy, records_from=case.records_from,
                              people={pid: person.name for pid, person in people.items()},
                              children=children if long_case else children or None,
                              born={pid: people[pid].born for pid in children if pid in people},
@@ -287,8 +298,9 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
                              progress=progress)
 
     if end is None:
-        return assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
-                        with_anchors=with_anchors, as_of_source=source)
+        empty = assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
+                         with_anchors=with_anchors, as_of_source=source)
+        return (empty, iter(())) if lazy else empty
     # Visits are walked once, in date order, so a very long case reads them as the rule
     # uses them rather than holding them (most of its events; at 10M, 1.25 GB to 0.77 GB).
     # That costs a second scan of the case, so shorter cases hold them.
@@ -310,5 +322,8 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     except StreamOutOfOrder:  # partial dates put the store's order out of date order: hold them
         facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=recorded)
         flags = flags_from(facts, None)
-    return assemble(conn, case_id, flags=flags, rules=rules, as_of=end, case=case, people=people,
+    if lazy:
+        return assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
+                        with_anchors=False, as_of_source=source), flags
+    return assemble(conn, case_id, flags=list(flags), rules=rules, as_of=end, case=case, people=people,
                     with_anchors=with_anchors, as_of_source=source, facts=facts)

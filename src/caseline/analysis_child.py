@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 
-from caseline.analysis import CaseAnalysis
+from caseline.analysis import CaseAnalysis, collector_paused
 from caseline.model import Flag
 
 __all__ = ["ChildAnalysis", "AnalysisStopped"]
@@ -71,7 +71,8 @@ class ChildAnalysis:
                     if progress is not None:
                         progress(message[1], message[2])
                 elif message[0] == "done":
-                    return unpack(message[1])
+                    with collector_paused():  # ~70,000 flags made, none in a cycle
+                        return unpack(message[1])
                 else:
                     raise message[1]
         finally:

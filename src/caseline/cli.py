@@ -399,7 +399,7 @@ def flags_command(db: str, case_id: str | None, all_cases: bool, as_of: str | No
     With --all, CSV is one table with a case column and JSON is {"cases": [...]}; a case whose
     dates the engine cannot use is named on stderr and skipped (exit status 1 at the end).
     """
-    from caseline.analysis import analyse
+    from caseline.analysis import analyse_streamed, collector_paused
     from caseline.dates import DateError
     from caseline.export.flags import write_flags
 
@@ -415,13 +415,16 @@ def flags_command(db: str, case_id: str | None, all_cases: bool, as_of: str | No
         return
     try:
         _require_case(conn, case_id)
-        try:
-            analysis = analyse(conn, case_id, as_of=when, with_anchors=False)
-        except DateError as exc:
-            fail(f"case {case_id!r}: {exc}")
+        # Each flag is written as the engine makes it: none are held (a whole extract as one
+        # case has hundreds of thousands).
+        with collector_paused():
+            try:
+                analysis, flags = analyse_streamed(conn, case_id, as_of=when)
+            except DateError as exc:
+                fail(f"case {case_id!r}: {exc}")
+            write_flags(analysis, fmt, sys.stdout, flags=flags)
     finally:
         conn.close()
-    write_flags(analysis, fmt, sys.stdout)
 
 
 def _flags_for_every_case(conn, when, fmt: str) -> None:

@@ -590,8 +590,8 @@ async def test_the_picker_and_the_case_screen_share_one_computation(tmp_path, mo
     db = tmp_path / "samples.db"
     build_sample_database(db)
     calls = []
-    real = engine.compute_flags
-    monkeypatch.setattr(engine, "compute_flags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = engine.iter_flags
+    monkeypatch.setattr(engine, "iter_flags", lambda *a, **k: calls.append(1) or real(*a, **k))
     clear_cache()
     app = CaselineApp(db, today=TODAY)
     async with app.run_test(size=SIZE) as pilot:

@@ -34,9 +34,9 @@ def flag_record(flag: Flag) -> dict[str, Any]:
     return row
 
 
-def flags_json(analysis: CaseAnalysis, out: TextIO) -> None:
+def flags_json(analysis: CaseAnalysis, out: TextIO, flags: Iterable[Flag] | None = None) -> None:
     """One JSON object: the case, the as-of it was judged at and where that came from, and
-    the flags."""
+    the flags (*flags*, when given, in place of the analysis's: a stream, read once)."""
     head = {
         "case": analysis.case.id,
         "as_of": analysis.as_of.isoformat() if analysis.as_of else None,
@@ -47,15 +47,15 @@ def flags_json(analysis: CaseAnalysis, out: TextIO) -> None:
     # One flag a line: readable, and each line uses the C encoder (``indent`` would not).
     out.write(', "flags": [\n')
     separator = ""
-    for flag in analysis.flags:  # written as made: a list of every line would double the memory
+    for flag in analysis.flags if flags is None else flags:  # written as made: nothing more is held
         out.write(separator + json.dumps(flag_record(flag), ensure_ascii=True))
         separator = ",\n"
-    out.write("\n]}\n" if analysis.flags else "]}\n")
+    out.write("\n]}\n" if separator else "]}\n")
 
 
-def flags_csv(analysis: CaseAnalysis, out: TextIO, *, header: bool = True) -> None:
+def flags_csv(analysis: CaseAnalysis, out: TextIO, *, header: bool = True, flags: Iterable[Flag] | None = None) -> None:
     """A header row (unless *header* is false: a later case of ``--all``) and one row per
-    flag; cells are formula-safe."""
+    flag (of *flags* when given); cells are formula-safe."""
     from functools import lru_cache
 
     writer = csv.writer(out)
@@ -66,7 +66,7 @@ def flags_csv(analysis: CaseAnalysis, out: TextIO, *, header: bool = True) -> No
     repeated = lru_cache(maxsize=1 << 14)(spreadsheet_safe)
     unique = {"key", "events", "message"}
     safe = [spreadsheet_safe if k in unique else repeated for k in CSV_COLUMNS]
-    for flag in analysis.flags:
+    for flag in analysis.flags if flags is None else flags:
         row = flag.to_dict()
         row["events"] = " ".join(str(e) for e in flag.events)
         row["as_of"] = as_of
@@ -80,7 +80,8 @@ def _span(flag: Flag) -> str:
     return f"{flag.start.isoformat()}..{flag.end.isoformat()}"
 
 
-def flags_table(analysis: CaseAnalysis, out: TextIO, width: int | None = None) -> None:
+def flags_table(analysis: CaseAnalysis, out: TextIO, width: int | None = None,
+                flags: Iterable[Flag] | None = None) -> None:
     """The flags for reading: a heading with the case and its as-of, then one block per flag
     (a line of what it is, its sentence beneath), then the counts.
 
@@ -103,13 +104,15 @@ def flags_table(analysis: CaseAnalysis, out: TextIO, width: int | None = None) -
     names = analysis.people_names
     write = out.write
     write(lines(clean(f"Flags for {analysis.case.id}, {analysis.as_of_text}"), "") + "\n")
-    for number, flag in enumerate(analysis.flags, 1):
+    counts = {"breach": 0, "attention": 0, "info": 0}
+    number = 0
+    for number, flag in enumerate(analysis.flags if flags is None else flags, 1):
+        counts[flag.severity] = counts.get(flag.severity, 0) + 1
         status = STATUS_LABELS.get(flag.status, flag.status.replace("_", " "))
         child = " · " + " and ".join(names.get(c, c) for c in flag.subject.split(",")) if flag.subject else ""
         head = f"{number}. {flag.severity} ({flag.certainty}) · {flag.kind} · {flag.rule} · {status} · {_span(flag)}{child}"
         write("\n" + lines(clean(head), "") + "\n" + lines(clean(flag.message)) + "\n")
-    counts = analysis.severity_counts()
-    write("\n" + lines(f"{len(analysis.flags)} flag(s): {counts['breach']} breach, {counts['attention']} attention, "
+    write("\n" + lines(f"{number} flag(s): {counts['breach']} breach, {counts['attention']} attention, "
                        f"{counts['info']} information; {clean(analysis.as_of_text)}", "") + "\n")
 
 
@@ -145,14 +148,16 @@ def write_caseload(analyses: Iterable[CaseAnalysis], fmt: str, out: TextIO) -> t
     return cases, totals
 
 
-def write_flags(analysis: CaseAnalysis, fmt: str, out: TextIO) -> None:
-    """Write *analysis*'s flags as ``table`` (a terminal listing), ``json`` or ``csv``."""
+def write_flags(analysis: CaseAnalysis, fmt: str, out: TextIO, flags: Iterable[Flag] | None = None) -> None:
+    """Write *analysis*'s flags (or *flags*, a stream read once, as
+    :func:`caseline.analysis.analyse_streamed` gives them) as ``table`` (a terminal listing),
+    ``json`` or ``csv``."""
     if fmt == "json":
-        flags_json(analysis, out)
+        flags_json(analysis, out, flags)
     elif fmt == "csv":
-        flags_csv(analysis, out)
+        flags_csv(analysis, out, flags=flags)
     else:
-        flags_table(analysis, out)
+        flags_table(analysis, out, flags=flags)
 
 
 __all__: Sequence[str] = ("write_flags", "write_caseload", "flags_json", "flags_csv", "flags_table", "CSV_COLUMNS", "JSON_FIELDS",

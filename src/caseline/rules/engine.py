@@ -13,7 +13,8 @@ flags of a case with several children name their child. Rules with ``scope = "ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -23,7 +24,7 @@ from caseline.kinds import STATUS_PAIRS
 from caseline.model import Flag
 from caseline.rules.deadline import deadline_rule
 from caseline.rules.interval import interval_rule
-from caseline.rules.measure import CaseFacts, EventLike, Spacing, StreamedEvents, event_order
+from caseline.rules.measure import CaseFacts, EventLike, Spacing, StreamedEvents, event_order, sort_key
 from caseline.rules.precondition import precondition_rule
 from caseline.rules.recording import recording_rule
 from caseline.rules.review_chain import review_chain_rule
@@ -76,7 +77,7 @@ def reads_recorded(rules: Iterable[Rule]) -> bool:
     return any(rule.shape == "recording" for rule in rules)
 
 
-def compute_flags(
+def iter_flags(
     events: Iterable[EventLike],
     rules: Mapping[str, Rule] | Iterable[Rule],
     *,
@@ -91,8 +92,13 @@ def compute_flags(
     streams: Mapping[str, Callable[[], Iterable[EventLike]]] | None = None,
     spacing: Spacing | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Flag]:
-    """Every flag the events raise under *rules*, as known on *as_of*.
+    lazy: bool = False,
+) -> Iterator[Flag]:
+    """Every flag the events raise under *rules*, as known on *as_of*, in sort order.
+
+    Every rule is worked out before this returns, but with *lazy* a rule that makes its
+    flags as they are read (worker changes) makes them only as the answer is read: written
+    out one by one, a case's hundreds of thousands of flags are never held together.
 
     Args:
         events: the case's events, in any order.
@@ -118,7 +124,7 @@ def compute_flags(
         progress: called with ``(rules done, rules in all)`` as the rules finish.
 
     Returns:
-        Flags sorted by start date, then severity, then key.
+        Flags by start date, then severity, then key (:attr:`Flag.sort_key`).
     """
     events = (events if isinstance(events, list) else list(events)) if presorted else sorted(events, key=event_order)
     streams = dict(streams or {})
@@ -127,11 +133,11 @@ def compute_flags(
     elif as_of is None and events:
         as_of = max(e.dates.end for e in events)
     if as_of is None:
-        return []
+        return iter(())
     every_stream = streams
     streams = {k: source for k, source in streams.items() if StreamedEvents([source], as_of, None)}
     if not events and not streams:
-        return []
+        return iter(())
     rule_list = list(rules.values()) if isinstance(rules, Mapping) else list(rules)
     names = dict(people or {})
     if children is None:  # the subjects of what is read, streamed kinds included (one pass)
@@ -144,7 +150,9 @@ def compute_flags(
                       records_until=records_until, streams=streams, spacing=spacing,
                       child=children[0] if len(children) == 1 else "",
                       born=born.get(children[0]) if len(children) == 1 else None)
-    flags: list[Flag] = []
+    # Each rule's flags in sort order, merged: the order of one sort of them all, since
+    # every key is the rule's own and ties keep the rules' order.
+    found_by_rule: list[Iterable[Flag]] = []
     child_rules = []
     for done, rule in enumerate(sorted(rule_list, key=lambda r: r.id), start=1):
         shape = SHAPE_RULES.get(rule.shape)
@@ -156,16 +164,25 @@ def compute_flags(
             found = shape(rule, whole)
             if len(children) == 1 and rule.scope == "child":
                 found = [replace(f, subject=children[0]) for f in found]
-            flags.extend(found)
+            if isinstance(found, list):
+                found.sort(key=sort_key)
+            elif not lazy:  # an iterator in sort order, worked out now
+                found = list(found)
+            found_by_rule.append(found)
         if progress is not None:  # rules for each child are counted once the children are done
             progress(done - len(child_rules), len(rule_list))
     if child_rules:
-        flags.extend(_per_child(events, child_rules, children, as_of, records_from, names, born, complete,
-                                records_until, streams, spacing))
+        found_by_rule.append(sorted(_per_child(events, child_rules, children, as_of, records_from, names, born,
+                                               complete, records_until, streams, spacing), key=sort_key))
     if progress is not None:
         progress(len(rule_list), len(rule_list))
-    flags.sort(key=lambda f: f.sort_key)
-    return flags
+    return heapq.merge(*found_by_rule, key=sort_key)
+
+
+def compute_flags(events: Iterable[EventLike], rules: Mapping[str, Rule] | Iterable[Rule], **options) -> list[Flag]:
+    """Every flag the events raise under *rules*, as known on *as_of*, as a list sorted by
+    start date, then severity, then key (options as :func:`iter_flags`)."""
+    return list(iter_flags(events, rules, **options))
 
 
 def _per_child(events, child_rules, children, as_of, records_from, names, born, complete,

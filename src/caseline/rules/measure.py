@@ -100,7 +100,9 @@ class CaseFacts:
         self.complete_for = frozenset(complete_for)
         self.born = born
         ordered = events if presorted else sorted(events, key=event_order)
-        self.events: list[EventLike] = []
+        #: The events with a ``recorded`` date (the late-recording rule's): not every event,
+        #: which a long case would hold twice over.
+        self.recorded_events: list[EventLike] = []
         self.by_kind: dict[str, list[EventLike]] = {}
         #: ``not:<kind>`` events: spans in which the kind is recorded as not having happened.
         self.not_happened: dict[str, list[EventLike]] = {}
@@ -120,7 +122,8 @@ class CaseFacts:
         for event in ordered:  # one pass: long cases hold a million events
             if event.dates.start > as_of:
                 break  # sorted by start: the rest began after as-of too
-            self.events.append(event)
+            if event.recorded:
+                self.recorded_events.append(event)
             by_kind.setdefault(event.kind, []).append(event)
         for kind in [k for k in by_kind if k.startswith(NOT_PREFIX)]:
             self.not_happened[kind[len(NOT_PREFIX):]] = by_kind.pop(kind)
@@ -354,6 +357,30 @@ class Finding:
     events: Sequence[EventLike]
     message: str
     tag: str
+
+
+def sort_key(flag: Flag) -> tuple:
+    return flag.sort_key
+
+
+def in_sort_order(flags: Iterable[Flag]) -> Iterator[Flag]:
+    """*flags*, which come by first day, in :attr:`~caseline.model.Flag.sort_key` order:
+    each day's are sorted as that day ends, so a rule's flags are never all held at once.
+
+    Raises:
+        ValueError: a flag starts before one already given (the order was not by first day).
+    """
+    day: list[Flag] = []
+    for flag in flags:
+        if day and flag.start != day[0].start:
+            if flag.start < day[0].start:
+                raise ValueError(f"{flag.key} starts before {day[0].key}: flags must come by first day")
+            day.sort(key=sort_key)
+            yield from day
+            day = []
+        day.append(flag)
+    day.sort(key=sort_key)
+    yield from day
 
 
 def make_flag(rule: Rule, finding: Finding) -> Flag:

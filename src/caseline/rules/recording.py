@@ -18,10 +18,8 @@ def recording_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     if within is None:
         return []
     flags = []
-    for event in case.events:
+    for event in case.recorded_events:
         text = event.recorded
-        if not text:
-            continue
         try:
             recorded = parse_range(text[:10] if len(text) > 10 else text).start  # a date-time: its day
         except DateError:

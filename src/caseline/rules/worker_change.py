@@ -3,7 +3,9 @@ stability (3 or more workers in 12 months, the Stability Index measure)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from array import array
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from caseline.dates import add_duration, format_day
@@ -18,36 +20,58 @@ from caseline.rules.measure import (
     due_range,
     durations,
     event_span,
+    in_sort_order,
     make_flag,
+    sort_key,
     when,
 )
 
 
-def _changes(case: CaseFacts, kinds: Sequence[str]) -> list[tuple[EventLike | None, EventLike]]:
-    """(previous allocation, new allocation) for each change of allocated worker."""
+class _Changes(Sequence):
+    """(previous allocation, new allocation) for each change of allocated worker, held as
+    the new allocation's place among them (4 bytes a change, not a pair of references)."""
+
+    def __init__(self, allocations: Sequence[EventLike]) -> None:
+        self.allocations = allocations
+        self.at = array("i", (i for i in range(1, len(allocations))
+                              if allocations[i].actor != allocations[i - 1].actor))
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __getitem__(self, k: int) -> tuple[EventLike, EventLike]:
+        i = self.at[k]
+        return self.allocations[i - 1], self.allocations[i]
+
+    def __iter__(self) -> Iterator[tuple[EventLike, EventLike]]:
+        allocations = self.allocations
+        return ((allocations[i - 1], allocations[i]) for i in self.at)
+
+
+def _changes(case: CaseFacts, kinds: Sequence[str]) -> _Changes:
     allocations = case.of(kinds)
-    changes = []
-    previous: EventLike | None = None
-    for allocation in allocations:
-        if previous is not None and allocation.actor != previous.actor:
-            changes.append((previous, allocation))
-        previous = allocation
-    return changes
+    return _Changes(allocations if isinstance(allocations, list) else list(allocations))
 
 
-def worker_change_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
+def worker_change_rule(rule: Rule, case: CaseFacts) -> Iterator[Flag]:
+    """Flags in :attr:`~caseline.model.Flag.sort_key` order, made as they are read: a whole
+    extract read as one case changes worker hundreds of thousands of times."""
     p = rule.params
     kinds = p.get("worker", ["worker_allocated"])
     if p.get("variant") == "stability":
-        return _stability(rule, case, kinds)
-    flags = []
+        return iter(_stability(rule, case, kinds))
     changes = _changes(case, kinds)
+    return heapq.merge(in_sort_order(_change_flags(rule, case, changes)),
+                       in_sort_order(_family_told(rule, case, changes)), key=sort_key)
+
+
+def _change_flags(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
     for previous, new in changes:
         message = (
             f"Allocated worker changed from {case.name(previous.actor)} to {case.name(new.actor)} "
             f"({when(new.dates)})"
         )
-        flags.append(make_flag(rule, Finding(
+        yield make_flag(rule, Finding(
             kind="worker_change",
             severity="info",
             definite=True,
@@ -57,22 +81,20 @@ def worker_change_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
             events=[previous, new],
             message=message,
             tag=f"{new.id}",
-        )))
-    flags.extend(_family_told(rule, case, changes))
-    return flags
+        ))
 
 
-def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
+def _family_told(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
+    """One flag at most for each change, in the changes' order (so by first day)."""
     (within,) = durations(rule.params, "within")
     if within is None or not changes:
-        return []
+        return
     informed = case.of(rule.params.get("informed", ["family_informed"]))
     if not informed:
         first = changes[0][1]
         if case.as_of > add_duration(first.dates.end, within):
-            return [coverage_flag(rule, case, first, "the allocated worker changed")]
-        return []
-    flags = []
+            yield coverage_flag(rule, case, first, "the allocated worker changed")
+        return
     by_actor = any(i.actor for i in informed)
     told_by = _first_after_index(informed, by_actor)
     for index, (_, new) in enumerate(changes):
@@ -90,7 +112,7 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
                     f"Family told of the new worker ({who}) {span.text()} after the change "
                     f"({when(new.dates)} to {when(told.dates)}); {rule.status_label}: within {within}{rule.figure_note}"
                 )
-                flags.append(make_flag(rule, Finding(
+                yield make_flag(rule, Finding(
                     kind="family_not_told",
                     severity="attention",
                     definite=definite,
@@ -100,7 +122,7 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
                     events=[new, told],
                     message=message,
                     tag=f"{new.id}:{told.id}",
-                )))
+                ))
             continue
         due = due_range(new.dates, within)
         stop = case.as_of
@@ -109,7 +131,7 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
                 f"No record that the family was told of the new worker ({who}, {when(new.dates)}) "
                 f"by {format_day(stop)}; {rule.status_label}: within {within}{rule.figure_note}"
             )
-            flags.append(make_flag(rule, Finding(
+            yield make_flag(rule, Finding(
                 kind="family_not_told",
                 severity="attention",
                 definite=stop > due.end,
@@ -119,8 +141,7 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> list[Flag]:
                 events=[new],
                 message=message,
                 tag=f"{new.id}:none",
-            )))
-    return flags
+            ))
 
 
 def _first_after_index(informed: list[EventLike], by_actor: bool):

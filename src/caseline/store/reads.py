@@ -367,46 +367,76 @@ def stream_facts(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -
 #: only a modifier makes it write the day it read).
 _DAY_NUMBER = "CASE WHEN length({0}) = 10 AND date({0}, '+0 days') = {0} THEN CAST(julianday({0}) AS INTEGER) END"
 _LAST_DAY = "coalesce(nullif(date_end, ''), date_start)"
+#: Days an event runs past its first (0 for one day; NULL when its end is not a plain day).
+_EXTRA_DAYS = (f"CASE WHEN date_end IS NULL OR date_end = '' OR date_end = date_start THEN 0 "
+               f"ELSE {_DAY_NUMBER.format('date_end')} - {_DAY_NUMBER.format('date_start')} END")
+#: Packs (extra days, id) into one number whose order is theirs: ids stay below it.
+_ID_SPAN = 10**10
+
+
+def _plain_day(text: object) -> int | None:
+    """The day number of a full ISO day, else ``None`` (a partial date, a time, 30 Feb)."""
+    if text.__class__ is not str or len(text) != 10:
+        return None
+    try:
+        return date.fromisoformat(text).toordinal()
+    except ValueError:
+        return None
 
 
 def spaced_visits(conn: sqlite3.Connection, case_id: str, kinds: Sequence[str], since: date, until: date,
                   more_than_days: int, others: frozenset[str] = frozenset()) -> list[tuple[Fact | None, Fact | None]] | None:
     """:func:`caseline.rules.measure.spaced_pairs` of the case's events of *kinds* that start
     by *until* and end on or after *since* (events of the subjects in *others* left out), as
-    :class:`Fact` rows, or ``None`` when a date among them is not a full ISO day or the
-    store's order is not the engine's (the engine then walks them itself).
+    :class:`Fact` rows, or ``None`` when a date among them is not a full ISO day.
 
-    One scan, in which SQLite reads each date as a day number; only the events of the pairs
-    become facts. Most of the work is SQLite's, done without holding Python's lock.
+    SQLite sums up each first day: its first and last event in the engine's order (last day,
+    then id) and how far any of them runs. A day's first event is measured from the day
+    before's last; the rest of a day's events are measured from that day, so only one that
+    runs past the limit, or is dated relative to another event, needs that day read in full.
+    A million visits cost a scan and a row a day; only the events of the pairs become facts.
     """
     wanted = sorted(set(kinds))
     excluded = sorted(others)
-    not_theirs = f" AND coalesce(subject, '') NOT IN ({','.join('?' * len(excluded))})" if excluded else ""
+    where = (f"case_id = ? AND kind IN ({','.join('?' * len(wanted))}) "
+             # '~' sorts after a time written after the day and a short date after any day
+             # that may end it: such rows are read, and refused.
+             f"AND date_start <= ? AND ({_LAST_DAY} >= ? OR length({_LAST_DAY}) < 10)"
+             + (f" AND coalesce(subject, '') NOT IN ({','.join('?' * len(excluded))})" if excluded else ""))
+    params = (case_id, *wanted, f"{until.isoformat()}~", since.isoformat(), *excluded)
     cursor = conn.cursor()
     cursor.row_factory = None
     cursor.execute(
-        f"SELECT id, {_DAY_NUMBER.format('date_start')}, {_DAY_NUMBER.format(_LAST_DAY)}, "
-        f"coalesce(relative_to, '') != '' FROM events "
-        f"WHERE case_id = ? AND kind IN ({','.join('?' * len(wanted))}) "
-        # '~' sorts after a time written after the day and a short date after any day that
-        # may end it: such rows are read, and refused.
-        f"AND date_start <= ? AND ({_LAST_DAY} >= ? OR length({_LAST_DAY}) < 10){not_theirs} {ORDER}",
-        (case_id, *wanted, f"{until.isoformat()}~", since.isoformat(), *excluded),
+        f"SELECT date_start, min(extra * {_ID_SPAN} + id), max(extra * {_ID_SPAN} + id), max(extra), "
+        f"max(relative), sum(extra IS NULL OR extra < 0), max(id) FROM "
+        f"(SELECT date_start, id, {_EXTRA_DAYS} AS extra, coalesce(relative_to, '') != '' AS relative "
+        f"FROM events WHERE {where}) GROUP BY date_start ORDER BY date_start",
+        params,
     )
+    days = cursor.fetchall()  # one row a first day: a few thousand on the longest case
     pairs: list[tuple[int | None, int | None]] = []
-    last_id = last_start = last_end = None
-    while batch := cursor.fetchmany(8192):
-        for event_id, start, end, relative in batch:
-            if start is None or end is None or end < start:
-                return None
-            if last_id is None:
-                pairs.append((None, event_id))
-            else:
-                if start == last_start and (end < last_end or (end == last_end and event_id < last_id)):
-                    return None  # a day spelled two ways (no end, an empty one, an equal one)
-                if relative or end - last_start > more_than_days:
+    last_id = last_start = None
+    for start_text, first_key, last_key, furthest, relative, unreadable, top_id in days:
+        start = _plain_day(start_text)
+        if start is None or unreadable or top_id >= _ID_SPAN:
+            return None
+        if furthest > more_than_days or relative:  # this day's events, one by one
+            cursor.execute(f"SELECT {_EXTRA_DAYS}, id, coalesce(relative_to, '') != '' FROM events "
+                           f"WHERE {where} AND date_start = ?", (*params, start_text))
+            rows = cursor.fetchall()
+            for extra, event_id, is_relative in sorted(rows):
+                if last_id is None:
+                    pairs.append((None, event_id))
+                elif is_relative or start + extra - last_start > more_than_days:
                     pairs.append((last_id, event_id))
-            last_id, last_start, last_end = event_id, start, end
+                last_id, last_start = event_id, start
+            continue
+        first_extra, first_id = divmod(first_key, _ID_SPAN)
+        if last_id is None:
+            pairs.append((None, first_id))
+        elif start + first_extra - last_start > more_than_days:
+            pairs.append((last_id, first_id))
+        last_id, last_start = last_key % _ID_SPAN, start
     if last_id is None:
         return []
     pairs.append((last_id, None))

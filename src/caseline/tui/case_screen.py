@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 
 from dataclasses import replace as dataclass_replace
 
+from caseline.analysis import collector_paused
 from caseline.analysis_child import AnalysisStopped
 from caseline.dates import DateRange, format_range
 from caseline.guidance import Rule
@@ -214,13 +215,13 @@ class CaseScreen(InvestigatorActions, Screen[None]):
     def load_full_index(self) -> None:
         """Read the whole ordered index of a long case off the UI thread."""
         app = self.app
-        with app.worker_connection() as conn:
+        with collector_paused(), app.worker_connection() as conn:
             ids, starts, reach = load_index(conn, self.case_id)
-        # Search answers and flags find their rows by id in one look-up (used while these
-        # ids are the ones shown; a model of other ids ignores it).
-        self.positions = id_positions(ids)
-        flags, anchors = self.flags, self.anchors
-        model = self._model_in_worker(ids, starts, reach, flags, anchors)
+            # Search answers and flags find their rows by id in one look-up (used while
+            # these ids are the ones shown; a model of other ids ignores it).
+            self.positions = id_positions(ids)
+            flags, anchors = self.flags, self.anchors
+            model = self._model_in_worker(ids, starts, reach, flags, anchors)
         app.call_from_thread(self._index_ready, ids, starts, reach, (model, flags))
 
     def _index_ready(self, ids, starts, reach, prepared: tuple[RowModel | None, list[Flag]]) -> None:
@@ -274,11 +275,12 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
-            lane_rows = load_lane_bars(conn, self.case_id, BAR_KINDS)
-            visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
-            end = chronology_end(conn, self.case_id)
-            last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
-            lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
+            with collector_paused():
+                lane_rows = load_lane_bars(conn, self.case_id, BAR_KINDS)
+                visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
+                end = chronology_end(conn, self.case_id)
+                last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
+                lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
             app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
             progress = partial(app.call_from_thread, self._flags_progress)
             child, self._child_analysis = self._child_analysis, None
@@ -298,11 +300,14 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.as_of_text = analysis.as_of_text
         ids, starts, reach = self.ids, self.starts, self.reach
         self.rules = rules  # read by the model's placement (stability threshold)
-        model = self._model_in_worker(ids, starts, reach, flags, anchors)
-        mark_days = model.flag_days() if model is not None else None
-        # Checks met are information kept off the lanes (the timeline shows them on request).
-        lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day,
-                            last_day, visits=visits, mark_days=mark_days)
+        # A merge of ~70,000 flags makes hundreds of thousands of tuples, none in a cycle:
+        # the collector's passes over what is already held would be two thirds of its time.
+        with collector_paused():
+            model = self._model_in_worker(ids, starts, reach, flags, anchors)
+            mark_days = model.flag_days() if model is not None else None
+            # Checks met are information kept off the lanes (the timeline shows them on request).
+            lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day,
+                                last_day, visits=visits, mark_days=mark_days)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
 
     def _flags_progress(self, done: int, total: int) -> None:

@@ -126,42 +126,49 @@ class RowModel:
         self._positions = positions if positions is not None and positions.ids is ids else None
         anchors = anchors or {}
         self.anchors = anchors
-        chosen = []
-        for flag in flags:
-            if require_shown_event:
-                if not flag.events:
-                    if not keep_eventless:
-                        continue
-                elif not any(self.position_of(e, anchors.get(e)) is not None for e in flag.events):
-                    continue
-            chosen.append((flag.sort_key, flag))
+        if require_shown_event:
+            flags = [flag for flag in flags if (keep_eventless if not flag.events else
+                     any(self.position_of(e, anchors.get(e)) is not None for e in flag.events))]
         # Each flag's sort key is worked out once (a long case has ~70,000 flags); the
         # analysis hands them over sorted, so the sort is a pass that finds them in order.
+        chosen = [(flag.sort_key, flag) for flag in flags]
         chosen.sort(key=itemgetter(0))
         self.flags: list[Flag] = [flag for _, flag in chosen]
-        self.flags_by_event: dict[int, list[Flag]] = {}
+        by_event: dict[int, list[Flag]] = {}
         for flag in self.flags:
             for event_id in flag.events:
-                self.flags_by_event.setdefault(event_id, []).append(flag)
+                found = by_event.get(event_id)
+                if found is None:
+                    by_event[event_id] = [flag]
+                else:
+                    found.append(flag)
+        self.flags_by_event = by_event
         self._marks: dict[int, list[Flag]] = {}  # event position -> inline flags
+        marks = self._marks
         inserts: list[tuple[int, int, tuple, Flag]] = []  # (event position, day, sort key, flag)
+        position_of = self.position_of
         for key, flag in chosen:
             if flag.kind in INLINE_KINDS and flag.events:
-                pos = self.position_of(flag.events[-1], anchors.get(flag.events[-1]))
+                last = flag.events[-1]
+                pos = position_of(last, anchors.get(last))
                 if pos is not None:
-                    self._marks.setdefault(pos, []).append(flag)
+                    found = marks.get(pos)
+                    if found is None:
+                        marks[pos] = [flag]
+                    else:
+                        found.append(flag)
                     continue
             pos, day = self._placement(flag, anchors, stability_threshold)
             inserts.append((pos, day, key, flag))
         inserts.sort(key=itemgetter(0, 1, 2))
-        self._insert_positions = [pos for pos, _, _, _ in inserts]
-        self._flag_rows = [pos + k for k, (pos, _, _, _) in enumerate(inserts)]
-        self._flag_at_row = [flag for _, _, _, flag in inserts]
-        self._flag_days = [day for _, day, _, _ in inserts]
+        self._insert_positions = [insert[0] for insert in inserts]
+        self._flag_rows = [insert[0] + k for k, insert in enumerate(inserts)]
+        self._flag_at_row = [insert[3] for insert in inserts]
+        self._flag_days = [insert[1] for insert in inserts]
         # Rows n/N stop at: flag rows and event rows carrying marks, with their severities.
         nav = [(row, flag.severity) for row, flag in zip(self._flag_rows, self._flag_at_row)]
-        for pos, marks in self._marks.items():
-            nav.append((self.row_of_position(pos), worst_severity(marks)))
+        inserted = self._insert_positions
+        nav.extend((pos + bisect_right(inserted, pos), worst_severity(found)) for pos, found in marks.items())
         nav.sort()
         self._nav_rows = [row for row, _ in nav]
         self._nav_breach_rows = [row for row, severity in nav if severity == "breach"]
