@@ -1,0 +1,100 @@
+"""caseline flags writes each flag as the engine makes it: the stream gives the flags the list
+gives, in the same order, and the worker-change rule's flags are not all held at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlite_utils
+
+from caseline.analysis import analyse, analyse_streamed, clear_cache, collector_paused
+from caseline.rules.measure import in_sort_order
+from caseline.samples import build_sample_database
+from caseline.store import list_cases, open_database
+from engine_helpers import ev
+
+
+def test_every_sample_streams_the_flags_the_analysis_lists(tmp_path):
+    build_sample_database(tmp_path / "s.db")
+    conn = open_database(tmp_path / "s.db", read_only=True)
+    total = 0
+    for case in list_cases(conn):
+        clear_cache()
+        listed = analyse(conn, case.id, with_anchors=False)
+        head, flags = analyse_streamed(conn, case.id)
+        with collector_paused():
+            streamed = tuple(flags)
+        assert streamed == listed.flags
+        assert head.flags == () and head.as_of == listed.as_of and head.as_of_source == listed.as_of_source
+        total += len(streamed)
+    conn.close()
+    assert total > 50
+
+
+def test_flags_that_come_by_first_day_leave_in_sort_order():
+    from caseline.model import Flag
+
+    def flag(key, start, severity="info"):
+        day = date(2021, 3, start)
+        return Flag(key, "gap", "r", severity, "definite", day, day, None, (), "")
+
+    given = [flag("b", 1), flag("a", 1, "breach"), flag("c", 1), flag("a", 2)]
+    assert [f.key for f in in_sort_order(given)] == ["a", "b", "c", "a"]  # the breach first on day 1
+    with pytest.raises(ValueError, match="must come by first day"):
+        list(in_sort_order([flag("a", 2), flag("b", 1)]))
+
+
+def _worker_case(path, changes: int):
+    """A case of nothing but worker changes, eight a day (a whole council as one case), the
+    family told of each forty days later (late)."""
+    db = sqlite_utils.Database(path)
+    first = date(2000, 1, 3)
+    db["events"].insert_all(
+        ({"id": 2 * n + k + 1, "case_id": "c", "kind": kind, "actor": f"W{n % 7}",
+          "date_start": (first + timedelta(days=n // 8 + late)).isoformat()}
+         for n in range(changes) for k, (kind, late) in enumerate((("worker_allocated", 0), ("family_informed", 40)))),
+        pk="id")
+    db.conn.close()
+    return path
+
+
+def _peak_writing_flags(tmp_path, changes: int) -> tuple[int, int]:
+    """Peak traced bytes from reading the case to the last flag written, and the lines."""
+    import io
+    import tracemalloc
+
+    from caseline.export.flags import write_flags
+
+    conn = open_database(_worker_case(tmp_path / f"w{changes}.db", changes), read_only=True)
+    written = 0
+
+    class Counting(io.StringIO):  # what was written is dropped: only the engine's memory counts
+        def write(self, text):
+            nonlocal written
+            written += text.count("\n")
+            return len(text)
+
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    with collector_paused():
+        head, flags = analyse_streamed(conn, "c")
+        write_flags(head, "json", Counting(), flags=flags)
+    peak = tracemalloc.get_traced_memory()[1] - before
+    tracemalloc.stop()
+    conn.close()
+    return peak, written
+
+
+def test_writing_a_cases_flags_holds_none_of_them(tmp_path):
+    """20,000 then 40,000 worker changes (two facts each) and a flag or more each: memory
+    grows by the facts and the rule's look-up tables (~400 bytes a change), not by the
+    flags too (~550 bytes each more, every one held, before)."""
+    _peak_writing_flags(tmp_path, 2_000)  # the calendar, caches and imports, made once
+    small, small_lines = _peak_writing_flags(tmp_path, 20_000)
+    large, large_lines = _peak_writing_flags(tmp_path, 40_000)
+    assert large_lines > 1.9 * small_lines > 38_000
+    per_change = (large - small) / 20_000
+    print(f"flags: peak {small / 1e6:.1f} MB for {small_lines} flags, {large / 1e6:.1f} MB for {large_lines}: "
+          f"{per_change:.0f} bytes a change")
+    assert per_change < 700, f"{per_change:.0f} bytes more for each change: its flags are being held"
