@@ -52,3 +52,12 @@ def test_a_stopped_analysis_ends_its_child(samples):
     with pytest.raises(AnalysisStopped):
         child.result(cancelled=lambda: True)
     assert child._process.poll() is not None  # the process has ended and been reaped
+
+
+def test_the_case_and_the_file_are_not_on_the_childs_command_line(samples):
+    """Any user of the machine can read a process's command line (ps): the question goes on
+    the child's stdin."""
+    child = ChildAnalysis(str(samples), "leicestershire-21-018-990")
+    command = " ".join(child._process.args)
+    assert "leicestershire" not in command and str(samples) not in command and "samples" not in command
+    assert child.result().case.id == "leicestershire-21-018-990"

@@ -5,7 +5,8 @@ explorer, it takes turns with the timeline's own reading and the two add up (a m
 index, lanes and flags one after another). In a child process it runs on the other core while
 the explorer reads the timeline, and what it reads (its facts) is freed when the child ends.
 
-The child is ``python -m caseline.analysis_child``: it opens the database read-only, runs
+The child is ``python -m caseline.analysis_child``, told what to analyse on its stdin (never
+its command line, which other users can see): it opens the database read-only, runs
 :func:`caseline.analysis.analyse` and writes pickled messages to its stdout, read only by the
 process that started it: ``("progress", done, total)`` as the rules finish, then
 ``("done", packed)`` or ``("error", exception)``, each preceded by its length. Nothing goes anywhere else: its stderr is
@@ -17,6 +18,7 @@ takes, on each side.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import select
@@ -50,10 +52,16 @@ class ChildAnalysis:
     def __init__(self, path: str, case_id: str, as_of: date | None = None, *, with_anchors: bool = True) -> None:
         self.case_id = case_id
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "caseline.analysis_child", path, case_id,
-             as_of.isoformat() if as_of else "", "1" if with_anchors else "0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+            [sys.executable, "-m", "caseline.analysis_child"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
         )
+        # The question goes on stdin, not the command line: other users can read that (ps),
+        # and a case id or a file name may name a family.
+        question = json.dumps([path, case_id, as_of.isoformat() if as_of else "", with_anchors])
+        try:
+            self._process.stdin.write(question.encode() + b"\n")
+        finally:
+            self._process.stdin.close()
 
     def result(self, progress: Callable[[int, int], None] | None = None,
                cancelled: Callable[[], bool] | None = None) -> CaseAnalysis:
@@ -147,11 +155,11 @@ def unpack(packed: tuple) -> CaseAnalysis:
 # The child ---------------------------------------------------------------------------------
 
 
-def _main(argv: list[str]) -> int:
+def _main() -> int:
     from caseline.analysis import analyse
     from caseline.store import open_database
 
-    path, case_id, as_of_text, anchors = argv
+    path, case_id, as_of_text, anchors = json.loads(sys.stdin.readline())
     out = sys.stdout.buffer
     sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
 
@@ -165,7 +173,7 @@ def _main(argv: list[str]) -> int:
         conn = open_database(path, read_only=True)
         try:
             found = analyse(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None,
-                            with_anchors=anchors == "1",
+                            with_anchors=bool(anchors),
                             progress=lambda done, total: send(("progress", done, total)))
         finally:
             conn.close()
@@ -181,4 +189,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    sys.exit(_main())

@@ -215,12 +215,13 @@ class CaseScreen(InvestigatorActions, Screen[None]):
     def load_full_index(self) -> None:
         """Read the whole ordered index of a long case off the UI thread."""
         app = self.app
-        with collector_paused(), app.worker_connection() as conn:
+        with app.worker_connection() as conn:
             ids, starts, reach = load_index(conn, self.case_id)
-            # Search answers and flags find their rows by id in one look-up (used while
-            # these ids are the ones shown; a model of other ids ignores it).
-            self.positions = id_positions(ids)
-            flags, anchors = self.flags, self.anchors
+        # Search answers and flags find their rows by id in one look-up (used while these
+        # ids are the ones shown; a model of other ids ignores it).
+        self.positions = id_positions(ids)
+        flags, anchors = self.flags, self.anchors
+        with collector_paused():  # see load_flags
             model = self._model_in_worker(ids, starts, reach, flags, anchors)
         app.call_from_thread(self._index_ready, ids, starts, reach, (model, flags))
 
