@@ -301,9 +301,10 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
         empty = assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
                          with_anchors=with_anchors, as_of_source=source)
         return (empty, iter(())) if lazy else empty
-    # Visits are walked once, in date order, so a very long case reads them as the rule
-    # uses them rather than holding them (most of its events; at 10M, 1.25 GB to 0.77 GB).
-    # That costs a second scan of the case, so shorter cases hold them.
+    # A long case's visits (most of its events) are not held: the interval rules ask the
+    # store for the visits far enough apart to matter (store.reads.spaced_visits, a scan in
+    # SQLite), or walk them as they are read. Each costs scans of their own, so shorter cases
+    # hold them.
     streamable = streamable_kinds(rules.values())
     long_case = has_more_events_than(conn, case_id, STREAM_VISITS_OVER)
     recorded = reads_recorded(rules.values())
