@@ -248,15 +248,15 @@ def remember(key: tuple | None, result: CaseAnalysis) -> None:
             _CACHE.popitem(last=False)
 
 
-def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None
-                     ) -> tuple[CaseAnalysis, Iterator[Flag]]:
+def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
+                     progress: Callable[[int, int], None] | None = None) -> tuple[CaseAnalysis, Iterator[Flag]]:
     """The case as :func:`analyse` sees it, but with no flags held: they come from the
     iterator, in order, made as it is read (``caseline flags`` writes each as it comes, so
     a whole extract's hundreds of thousands are never held together). Every rule has been
     worked out when this returns; read the iterator while *conn* is open and call it within
     :func:`collector_paused`. No anchors; not cached.
     """
-    return _analyse(conn, case_id, as_of, False, lazy=True)
+    return _analyse(conn, case_id, as_of, False, progress, lazy=True)
 
 
 def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool,

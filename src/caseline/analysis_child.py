@@ -9,11 +9,13 @@ The child is ``python -m caseline.analysis_child``, told what to analyse on its 
 its command line, which other users can see): it opens the database read-only, runs
 :func:`caseline.analysis.analyse` and writes pickled messages to its stdout, read only by the
 process that started it: ``("progress", done, total)`` as the rules finish, then
-``("done", packed)`` or ``("error", exception)``, each preceded by its length. Nothing goes anywhere else: its stderr is
+``("head", analysis without flags)``, ``("flags", packed)`` parts and ``("end",)``, or
+``("error", exception)`` at any point; each message is preceded by its length. Nothing goes anywhere else: its stderr is
 discarded (a traceback might quote a record) and it never touches the network.
 
-Flags cross as plain tuples (dates as day numbers): a third of the time pickling the records
-takes, on each side.
+Flags cross as plain tuples (dates as day numbers: a third of the time pickling the records
+takes, on each side), in parts of 20,000 as the engine makes them, so neither side holds more
+than a part twice over; the start days of their events (anchors) are found by the parent.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import select
 import struct
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from caseline.analysis import CaseAnalysis, collector_paused
@@ -35,6 +38,8 @@ __all__ = ["ChildAnalysis", "AnalysisStopped"]
 
 #: Each message is its length (8 bytes) and then its pickle.
 _HEADER = struct.Struct("!Q")
+#: Flags a message: big enough that pickling is not per flag, small enough to overlap.
+_FLAGS_A_MESSAGE = 20_000
 
 
 class AnalysisStopped(Exception):
@@ -49,42 +54,67 @@ class ChildAnalysis:
     also called when the object is collected.
     """
 
-    def __init__(self, path: str, case_id: str, as_of: date | None = None, *, with_anchors: bool = True) -> None:
+    def __init__(self, path: str, case_id: str, as_of: date | None = None, *,
+                 flags_a_message: int | None = None) -> None:
         self.case_id = case_id
+        self._path = path
         self._process = subprocess.Popen(
             [sys.executable, "-m", "caseline.analysis_child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
         )
         # The question goes on stdin, not the command line: other users can read that (ps),
         # and a case id or a file name may name a family.
-        question = json.dumps([path, case_id, as_of.isoformat() if as_of else "", with_anchors])
+        question = json.dumps([path, case_id, as_of.isoformat() if as_of else "", flags_a_message or _FLAGS_A_MESSAGE])
         try:
             self._process.stdin.write(question.encode() + b"\n")
         finally:
             self._process.stdin.close()
 
     def result(self, progress: Callable[[int, int], None] | None = None,
-               cancelled: Callable[[], bool] | None = None) -> CaseAnalysis:
-        """The analysis, once the child has sent it.
+               cancelled: Callable[[], bool] | None = None,
+               anchors: Callable[[set[int]], Mapping[int, int]] | None = None) -> CaseAnalysis:
+        """The analysis, once the child has sent it all (its flags come in parts as the
+        engine makes them, and are made into records here meanwhile).
+
+        *anchors* gives the start days of the events the flags rest on (the explorer has them
+        in its index); by default they are read from the database.
 
         Raises:
             AnalysisStopped: when *cancelled* turned true first (the child is ended).
             the child's own exception (a :class:`~caseline.store.StoreError`, a
             :class:`~caseline.dates.DateError`...), or RuntimeError when it died silently.
         """
+        head, flags, days = None, [], {}
         try:
             while True:
                 message = self._receive(cancelled)
                 if message[0] == "progress":
                     if progress is not None:
                         progress(message[1], message[2])
-                elif message[0] == "done":
-                    with collector_paused():  # ~70,000 flags made, none in a cycle
-                        return unpack(message[1])
+                elif message[0] == "head":
+                    head = message[1]
+                elif message[0] == "flags":
+                    with collector_paused():  # tens of thousands made, none in a cycle
+                        flags.extend(unpack_flags(message[1], days))
+                elif message[0] == "end":
+                    break
                 else:
                     raise message[1]
         finally:
             self.stop()
+        wanted = {event_id for flag in flags for event_id in flag.events}
+        found = (anchors or self._stored_anchors)(wanted) if wanted else {}
+        return replace(head, flags=tuple(flags), anchors={e: found[e] for e in wanted if e in found})
+
+    def _stored_anchors(self, event_ids: set[int]) -> Mapping[int, int]:
+        from caseline.store import open_database
+        from caseline.store.timeline import anchor_dates
+
+        conn = open_database(self._path, read_only=True)
+        try:
+            return anchor_dates(conn, event_ids)
+        finally:
+            conn.close()
 
     def _receive(self, cancelled: Callable[[], bool] | None):
         header = self._read(_HEADER.size, cancelled)
@@ -127,17 +157,15 @@ class ChildAnalysis:
 # Packing -----------------------------------------------------------------------------------
 
 
-def pack(analysis: CaseAnalysis) -> tuple:
-    flags = [(f.key, f.kind, f.rule, f.severity, f.certainty, f.start.toordinal(), f.end.toordinal(),
-              f.due.toordinal() if f.due is not None else 0, f.events, f.message, f.subject, f.status,
-              f.citation) for f in analysis.flags]
-    return (analysis.case, dict(analysis.people), dict(analysis.rules), analysis.as_of, flags,
-            dict(analysis.anchors), analysis.as_of_source)
+def pack_flags(flags: Iterable[Flag]) -> list[tuple]:
+    return [(f.key, f.kind, f.rule, f.severity, f.certainty, f.start.toordinal(), f.end.toordinal(),
+             f.due.toordinal() if f.due is not None else 0, f.events, f.message, f.subject, f.status,
+             f.citation) for f in flags]
 
 
-def unpack(packed: tuple) -> CaseAnalysis:
-    case, people, rules, as_of, rows, anchors, source = packed
-    days: dict[int, date] = {}
+def unpack_flags(rows: Iterable[tuple], days: dict[int, date] | None = None) -> list[Flag]:
+    """Records from :func:`pack_flags`; *days* shares each day's date object between them."""
+    days = {} if days is None else days
 
     def day(number: int) -> date:
         found = days.get(number)
@@ -145,21 +173,20 @@ def unpack(packed: tuple) -> CaseAnalysis:
             found = days[number] = date.fromordinal(number)
         return found
 
-    flags = tuple(Flag(key, kind, rule, severity, certainty, day(start), day(end), day(due) if due else None,
-                       events, message, subject, status, citation)
-                  for key, kind, rule, severity, certainty, start, end, due, events, message, subject, status,
-                  citation in rows)
-    return CaseAnalysis(case, people, rules, as_of, flags, anchors, source)
+    return [Flag(key, kind, rule, severity, certainty, day(start), day(end), day(due) if due else None,
+                 events, message, subject, status, citation)
+            for key, kind, rule, severity, certainty, start, end, due, events, message, subject, status,
+            citation in rows]
 
 
 # The child ---------------------------------------------------------------------------------
 
 
 def _main() -> int:
-    from caseline.analysis import analyse
+    from caseline.analysis import analyse_streamed
     from caseline.store import open_database
 
-    path, case_id, as_of_text, anchors = json.loads(sys.stdin.readline())
+    path, case_id, as_of_text, flags_a_message = json.loads(sys.stdin.readline())
     out = sys.stdout.buffer
     sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
 
@@ -172,12 +199,22 @@ def _main() -> int:
     try:
         conn = open_database(path, read_only=True)
         try:
-            found = analyse(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None,
-                            with_anchors=bool(anchors),
-                            progress=lambda done, total: send(("progress", done, total)))
+            with collector_paused():
+                head, flags = analyse_streamed(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None,
+                                               progress=lambda done, total: send(("progress", done, total)))
+                send(("head", head))
+                # Sent as they are made: the child never holds them all, and the explorer
+                # makes records of each part while the engine makes the next.
+                part: list[Flag] = []
+                for flag in flags:
+                    part.append(flag)
+                    if len(part) >= flags_a_message:
+                        send(("flags", pack_flags(part)))
+                        part = []
+                send(("flags", pack_flags(part)))
         finally:
             conn.close()
-        send(("done", pack(found)))
+        send(("end",))
     except BrokenPipeError:
         return 1  # the parent has gone: nobody is waiting
     except Exception as exc:  # sent, to be raised where the answer was awaited

@@ -99,8 +99,6 @@ class CaselineApp(App[None]):
         self.analysis_provider = analysis_provider or default_analysis_provider
         self.today = today
         self.conn = open_database(self.db_path, read_only=read_only)
-        # A case asked for on the command line has its flags begun before the interface is up.
-        self._early_analysis = self.begin_analysis(case_id) if case_id is not None and not replay else None
         self.register_theme(HIGH_CONTRAST)
         self._normal_theme = "textual-dark"
         self.high_contrast = high_contrast
@@ -140,11 +138,6 @@ class CaselineApp(App[None]):
         from caseline import analysis
         from caseline.store import has_more_events_than
 
-        early, self._early_analysis = getattr(self, "_early_analysis", None), None
-        if early is not None:
-            if early.case_id == case_id:
-                return early
-            early.stop()
         if self.analysis_provider is not default_analysis_provider:
             return None
         key = analysis.cache_key(self.conn, case_id, None)
@@ -229,7 +222,4 @@ class CaselineApp(App[None]):
         self.theme = HIGH_CONTRAST.name if self.high_contrast else self._normal_theme
 
     def on_unmount(self) -> None:
-        if self._early_analysis is not None:  # begun for a case that was never opened
-            self._early_analysis.stop()
-            self._early_analysis = None
         self.conn.close()

@@ -31,7 +31,7 @@ from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
 from caseline.store import chronology_end, distinct_values, get_case, get_events, list_people
-from caseline.store.timeline import (load_index, load_lane_bars, load_lane_visits, search_matches, search_positions,
+from caseline.store.timeline import (anchor_dates, load_index, load_lane_bars, load_lane_visits, search_matches, search_positions,
                                      search_rowids)
 from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import BAR_KINDS, VISIT_KINDS, build_lanes
@@ -288,7 +288,8 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             try:
                 if child is not None:
                     worker = get_current_worker()
-                    analysis = child.result(progress, cancelled=lambda: worker.is_cancelled)
+                    analysis = child.result(progress, cancelled=lambda: worker.is_cancelled,
+                                            anchors=partial(self._anchor_days, conn))
                     app.remember_analysis(child, analysis)
                 else:
                     analysis = app.analyse(self.case_id, conn=conn, progress=progress)
@@ -310,6 +311,19 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day,
                                 last_day, visits=visits, mark_days=mark_days)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
+
+    def _anchor_days(self, conn: sqlite3.Connection, event_ids: set[int]) -> dict[int, int]:
+        """Start days of these events: from the index in memory when it is the whole case's,
+        else read."""
+        positions, ids, starts = self.positions, self.ids, self.starts
+        if positions is None or positions.ids is not ids:
+            return anchor_dates(conn, event_ids)
+        found = {}
+        for event_id in event_ids:
+            at = positions.get(event_id)
+            if at is not None:
+                found[event_id] = starts[at]
+        return found
 
     def _flags_progress(self, done: int, total: int) -> None:
         self.flags_progress = (done, total)
