@@ -94,6 +94,7 @@ async def test_a_long_cases_flags_come_from_a_child_process_and_match_the_engine
         assert started == [LEICS]
         assert screen.flags_ready and screen.flag_error is None
         assert screen.flags == list(expected.flags)
+        assert screen.anchors == dict(expected.anchors)  # found in the screen's own index
         assert screen.flags_progress is not None and screen.flags_progress[0] == screen.flags_progress[1]
         assert f"{len(expected.flags)} flags" in screen.status_text
     clear_cache()
