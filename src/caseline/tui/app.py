@@ -131,18 +131,19 @@ class CaselineApp(App[None]):
         with self.worker_connection() as own:
             return self.analysis_provider(own, case_id, as_of, **extra)
 
-    def begin_analysis(self, case_id: str):
+    def begin_analysis(self, case_id: str, conn: sqlite3.Connection):
         """Start a long case's analysis in a child process now, to be collected with
         ``.result(progress, cancelled)`` and :meth:`remember_analysis`; ``None`` when it is
-        cheap, cached, or not the engine's (then :meth:`analyse` in a worker)."""
+        cheap, cached, or not the engine's (then :meth:`analyse` in a worker). *conn* is the
+        calling worker's connection."""
         from caseline import analysis
         from caseline.store import has_more_events_than
 
         if self.analysis_provider is not default_analysis_provider:
             return None
-        key = analysis.cache_key(self.conn, case_id, None)
+        key = analysis.cache_key(conn, case_id, None)
         if key is None or analysis.cached(key) is not None \
-                or not has_more_events_than(self.conn, case_id, analysis.ANALYSE_APART_OVER):
+                or not has_more_events_than(conn, case_id, analysis.ANALYSE_APART_OVER):
             return None
         from caseline.analysis_child import ChildAnalysis
 

@@ -181,10 +181,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.call_after_refresh(self._start_workers)
 
     def _start_workers(self) -> None:
-        # A long case's flags are worked out in a child process from now, on the other core;
-        # here its index is read first and then the lanes: run together, their scans' peaks
-        # add up (10M events: ~490 MB against ~380 MB one after the other).
-        self._child_analysis = self.app.begin_analysis(self.case_id)
+        # A long case reads its index first and then the lanes (run together, their scans'
+        # peaks add up: 10M events, ~490 MB against ~380 MB one after the other); its flags
+        # are worked out meanwhile in a child process, on the other core.
         if not self.index_complete:
             self.load_full_index()
         else:
@@ -216,6 +215,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         """Read the whole ordered index of a long case off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
+            # Begun here, not on the UI thread: counting and starting it take a few tens of
+            # milliseconds, which keys pressed as the first screen paints would wait for.
+            self._child_analysis = app.begin_analysis(self.case_id, conn)
             ids, starts, reach = load_index(conn, self.case_id)
         # Search answers and flags find their rows by id in one look-up (used while these
         # ids are the ones shown; a model of other ids ignores it).
@@ -276,6 +278,11 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
+            # A long case's child began with its index; else it begins now, if the case is
+            # long (the index was whole at once) and its analysis not cached.
+            child, self._child_analysis = self._child_analysis, None
+            if child is None:
+                child = app.begin_analysis(self.case_id, conn)
             with collector_paused():
                 lane_rows = load_lane_bars(conn, self.case_id, BAR_KINDS)
                 visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
@@ -284,7 +291,6 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                 lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
             app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
             progress = partial(app.call_from_thread, self._flags_progress)
-            child, self._child_analysis = self._child_analysis, None
             try:
                 if child is not None:
                     worker = get_current_worker()
