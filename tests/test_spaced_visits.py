@@ -134,6 +134,14 @@ def test_a_date_that_is_not_a_plain_day_sends_the_engine_back_to_walking(tmp_pat
     conn.close()
 
 
+def test_ids_that_would_not_pack_with_the_days_send_the_engine_back_to_walking(tmp_path):
+    events = [{"id": -5, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"},
+              {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"}]
+    conn = _database(tmp_path / "c.db", events, [], None)
+    assert spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42) is None
+    conn.close()
+
+
 def test_a_day_spelled_three_ways_stands_in_the_engines_order(tmp_path):
     """An equal end, no end and an empty end are one day: text order would put id 2 first;
     the engine's order (last day, then id) puts id 1 first and id 3 last."""

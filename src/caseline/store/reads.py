@@ -408,7 +408,7 @@ def spaced_visits(conn: sqlite3.Connection, case_id: str, kinds: Sequence[str], 
     cursor.row_factory = None
     cursor.execute(
         f"SELECT date_start, min(extra * {_ID_SPAN} + id), max(extra * {_ID_SPAN} + id), max(extra), "
-        f"max(relative), sum(extra IS NULL OR extra < 0), max(id) FROM "
+        f"max(relative), sum(extra IS NULL OR extra < 0), min(id), max(id) FROM "
         f"(SELECT date_start, id, {_EXTRA_DAYS} AS extra, coalesce(relative_to, '') != '' AS relative "
         f"FROM events WHERE {where}) GROUP BY date_start ORDER BY date_start",
         params,
@@ -416,10 +416,10 @@ def spaced_visits(conn: sqlite3.Connection, case_id: str, kinds: Sequence[str], 
     days = cursor.fetchall()  # one row a first day: a few thousand on the longest case
     pairs: list[tuple[int | None, int | None]] = []
     last_id = last_start = None
-    for start_text, first_key, last_key, furthest, relative, unreadable, top_id in days:
+    for start_text, first_key, last_key, furthest, relative, unreadable, low_id, top_id in days:
         start = _plain_day(start_text)
-        if start is None or unreadable or top_id >= _ID_SPAN:
-            return None
+        if start is None or unreadable or not 0 <= low_id <= top_id < _ID_SPAN:
+            return None  # (ids outside the span would not pack with the days)
         if furthest > more_than_days or relative:  # this day's events, one by one
             cursor.execute(f"SELECT {_EXTRA_DAYS}, id, coalesce(relative_to, '') != '' FROM events "
                            f"WHERE {where} AND date_start = ?", (*params, start_text))
