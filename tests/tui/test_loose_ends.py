@@ -101,3 +101,36 @@ def test_the_panel_lists_the_first_flags_on_an_event_and_counts_the_rest():
     assert "gap number 0\n" in text and f"gap number {PANEL_FLAGS - 1}\n" in text
     assert f"gap number {PANEL_FLAGS}\n" not in text
     assert "… and 70 more" in text
+
+
+async def test_the_pickers_counts_of_long_cases_come_from_child_processes(tmp_path, monkeypatch):
+    """Past ANALYSE_APART_OVER events the picker's counts are worked out in a child process
+    (the engine never holds the interface's lock) and are the engine's own."""
+    import caseline.analysis as analysis
+    import caseline.analysis_child as analysis_child
+    from caseline.samples import build_sample_database
+    from caseline.store import list_cases, open_database
+    from caseline.tui.app import CaselineApp
+
+    from .conftest import TODAY
+
+    db = tmp_path / "samples.db"
+    build_sample_database(db)
+    conn = open_database(db, read_only=True)
+    analysis.clear_cache()
+    expected = {case.id: tuple(sum(1 for f in analysis.analyse(conn, case.id).flags
+                                   if f.severity == severity and f.kind != "met") for severity in ("breach", "attention"))
+                for case in list_cases(conn)}
+    conn.close()
+    analysis.clear_cache()
+    started = []
+    real_init = analysis_child.ChildAnalysis.__init__
+    monkeypatch.setattr(analysis, "ANALYSE_APART_OVER", 0)
+    monkeypatch.setattr(analysis_child.ChildAnalysis, "__init__",
+                        lambda self, *a, **k: started.append(a[1]) or real_init(self, *a, **k))
+    app = CaselineApp(db, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.flag_counts == expected
+    assert sorted(started) == sorted(expected)
+    analysis.clear_cache()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -69,16 +70,28 @@ class PickerScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="picker-flags")
     def count_flags(self) -> None:
-        """Compute each case's flags off the UI thread and fill in the counts."""
-        for case in self.cases:
-            try:
-                flags = self.app.analyse(case.id).flags
-                counts: tuple[int, int] | None = tuple(  # type: ignore[assignment]
-                    sum(1 for f in flags if f.severity == severity and f.kind != "met")
-                    for severity in ("breach", "attention"))
-            except Exception:  # the engine failing must not stop the picker
-                counts = None
-            self.app.call_from_thread(self._set_count, case.id, counts)
+        """Compute each case's flags off the UI thread and fill in the counts (a long case's
+        in a child process, as the case screen does: the engine never holds this one)."""
+        from caseline.analysis_child import AnalysisStopped
+
+        app, worker = self.app, get_current_worker()
+        with app.worker_connection() as conn:
+            for case in self.cases:
+                try:
+                    child = app.begin_analysis(case.id, conn)
+                    if child is not None:
+                        analysis = child.result(cancelled=lambda: worker.is_cancelled)
+                        app.remember_analysis(child, analysis)
+                    else:
+                        analysis = app.analyse(case.id, conn=conn)
+                    counts: tuple[int, int] | None = tuple(  # type: ignore[assignment]
+                        sum(1 for f in analysis.flags if f.severity == severity and f.kind != "met")
+                        for severity in ("breach", "attention"))
+                except AnalysisStopped:
+                    return
+                except Exception:  # the engine failing must not stop the picker
+                    counts = None
+                app.call_from_thread(self._set_count, case.id, counts)
 
     def _set_count(self, case_id: str, counts: tuple[int, int] | None) -> None:
         self.flag_counts[case_id] = counts
