@@ -76,7 +76,8 @@ class PickerScreen(Screen[None]):
 
         app, worker = self.app, get_current_worker()
         with app.worker_connection() as conn:
-            for case in self.cases:
+            # The shortest first: their counts come at once, not after a long case's.
+            for case in sorted(self.cases, key=lambda c: c.event_count):
                 try:
                     child = app.begin_analysis(case.id, conn)
                     if child is not None:
