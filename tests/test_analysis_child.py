@@ -63,3 +63,11 @@ def test_the_case_and_the_file_are_not_on_the_childs_command_line(samples):
     command = " ".join(child._process.args)
     assert "leicestershire" not in command and str(samples) not in command and "samples" not in command
     assert child.result().case.id == "leicestershire-21-018-990"
+
+
+def test_a_child_that_cannot_start_says_so(samples, monkeypatch):
+    import caseline.analysis_child as analysis_child
+
+    monkeypatch.setattr(analysis_child.sys, "executable", "/bin/false")
+    with pytest.raises(analysis_child.ChildFailed, match="ended without an answer"):
+        ChildAnalysis(str(samples), "leicestershire-21-018-990").result()

@@ -34,7 +34,7 @@ from datetime import date
 from caseline.analysis import CaseAnalysis, collector_paused
 from caseline.model import Flag
 
-__all__ = ["ChildAnalysis", "AnalysisStopped"]
+__all__ = ["ChildAnalysis", "AnalysisStopped", "ChildFailed"]
 
 #: Each message is its length (8 bytes) and then its pickle.
 _HEADER = struct.Struct("!Q")
@@ -44,6 +44,11 @@ _FLAGS_A_MESSAGE = 20_000
 
 class AnalysisStopped(Exception):
     """The analysis was stopped (the case was left) before it finished."""
+
+
+class ChildFailed(RuntimeError):
+    """The child ended without an answer (it could not start, or was killed): the caller may
+    analyse in its own process instead."""
 
 
 class ChildAnalysis:
@@ -58,15 +63,19 @@ class ChildAnalysis:
                  flags_a_message: int | None = None) -> None:
         self.case_id = case_id
         self._path = path
+        # The child imports what this process imported: the same paths, however it started.
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         self._process = subprocess.Popen(
             [sys.executable, "-m", "caseline.analysis_child"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, env=env,
         )
         # The question goes on stdin, not the command line: other users can read that (ps),
         # and a case id or a file name may name a family.
         question = json.dumps([path, case_id, as_of.isoformat() if as_of else "", flags_a_message or _FLAGS_A_MESSAGE])
         try:
             self._process.stdin.write(question.encode() + b"\n")
+        except BrokenPipeError:
+            pass  # it has ended already: result() says so
         finally:
             self._process.stdin.close()
 
@@ -81,8 +90,9 @@ class ChildAnalysis:
 
         Raises:
             AnalysisStopped: when *cancelled* turned true first (the child is ended).
+            ChildFailed: when it ended without an answer.
             the child's own exception (a :class:`~caseline.store.StoreError`, a
-            :class:`~caseline.dates.DateError`...), or RuntimeError when it died silently.
+            :class:`~caseline.dates.DateError`...).
         """
         head, flags, days = None, [], {}
         try:
@@ -134,7 +144,7 @@ class ChildAnalysis:
             part = os.read(fd, min(wanted, 1 << 20))
             if not part:
                 code = self._process.wait()
-                raise RuntimeError(f"the analysis of {self.case_id} ended without an answer (exit {code})")
+                raise ChildFailed(f"the analysis of {self.case_id} ended without an answer (exit {code})")
             parts.append(part)
             wanted -= len(part)
         return b"".join(parts)

@@ -98,3 +98,21 @@ async def test_a_long_cases_flags_come_from_a_child_process_and_match_the_engine
         assert screen.flags_progress is not None and screen.flags_progress[0] == screen.flags_progress[1]
         assert f"{len(expected.flags)} flags" in screen.status_text
     clear_cache()
+
+
+async def test_when_the_child_cannot_start_the_flags_are_worked_out_here(leics_db, monkeypatch):
+    import caseline.analysis as analysis
+    import caseline.analysis_child as analysis_child
+
+    monkeypatch.setattr(analysis, "ANALYSE_APART_OVER", 0)
+    monkeypatch.setattr(analysis_child.sys, "executable", "/bin/false")
+    clear_cache()
+    expected = analyse(open_database(leics_db, read_only=True), LEICS)
+    clear_cache()
+    app = make_app(leics_db, analysis_provider=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.flag_error is None
+        assert screen.flags == list(expected.flags)
+    clear_cache()

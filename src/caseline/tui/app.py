@@ -132,10 +132,9 @@ class CaselineApp(App[None]):
             return self.analysis_provider(own, case_id, as_of, **extra)
 
     def begin_analysis(self, case_id: str, conn: sqlite3.Connection):
-        """Start a long case's analysis in a child process now, to be collected with
-        ``.result(progress, cancelled)`` and :meth:`remember_analysis`; ``None`` when it is
-        cheap, cached, or not the engine's (then :meth:`analyse` in a worker). *conn* is the
-        calling worker's connection."""
+        """Start a long case's analysis in a child process now, for :meth:`collect_analysis`;
+        ``None`` when it is cheap, cached, or not the engine's. *conn* is the calling worker's
+        connection."""
         from caseline import analysis
         from caseline.store import has_more_events_than
 
@@ -151,10 +150,29 @@ class CaselineApp(App[None]):
         child.key = key  # the database as it stood when the child began
         return child
 
-    def remember_analysis(self, child, result: CaseAnalysis) -> None:
-        from caseline import analysis
+    def collect_analysis(self, case_id: str, conn: sqlite3.Connection, *, child=None, progress=None,
+                         cancelled=None, anchors=None) -> CaseAnalysis:
+        """The case's analysis (call from a worker): from *child*, or one :meth:`begin_analysis`
+        begins now for a long case, into the shared cache; else (or when a child ends without
+        an answer) worked out here, as :meth:`analyse`.
 
-        analysis.remember(child.key, result)
+        Raises:
+            caseline.analysis_child.AnalysisStopped: *cancelled* turned true first.
+        """
+        from caseline import analysis
+        from caseline.analysis_child import ChildFailed
+
+        if child is None:
+            child = self.begin_analysis(case_id, conn)
+        if child is not None:
+            try:
+                found = child.result(progress, cancelled=cancelled, anchors=anchors)
+            except ChildFailed:
+                pass  # it could not start (or was killed): the engine runs here instead
+            else:
+                analysis.remember(child.key, found)
+                return found
+        return self.analyse(case_id, conn=conn, progress=progress)
 
     # Screens ---------------------------------------------------------------------------------
 

@@ -278,8 +278,8 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         """Compute flags, lanes and the merged model (and load the guidance) off the UI thread."""
         app = self.app
         with app.worker_connection() as conn:
-            # A long case's child began with its index; else it begins now, if the case is
-            # long (the index was whole at once) and its analysis not cached.
+            # A long case's child began with its index; else it begins now (if the case is
+            # long and its analysis not cached), to run while the lanes are read.
             child, self._child_analysis = self._child_analysis, None
             if child is None:
                 child = app.begin_analysis(self.case_id, conn)
@@ -291,14 +291,11 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                 lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
             app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
             progress = partial(app.call_from_thread, self._flags_progress)
+            worker = get_current_worker()
             try:
-                if child is not None:
-                    worker = get_current_worker()
-                    analysis = child.result(progress, cancelled=lambda: worker.is_cancelled,
-                                            anchors=partial(self._anchor_days, conn))
-                    app.remember_analysis(child, analysis)
-                else:
-                    analysis = app.analyse(self.case_id, conn=conn, progress=progress)
+                analysis = app.collect_analysis(self.case_id, conn, child=child, progress=progress,
+                                                cancelled=lambda: worker.is_cancelled,
+                                                anchors=partial(self._anchor_days, conn))
             except AnalysisStopped:
                 return  # the case was left
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags

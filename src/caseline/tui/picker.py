@@ -79,12 +79,7 @@ class PickerScreen(Screen[None]):
             # The shortest first: their counts come at once, not after a long case's.
             for case in sorted(self.cases, key=lambda c: c.event_count):
                 try:
-                    child = app.begin_analysis(case.id, conn)
-                    if child is not None:
-                        analysis = child.result(cancelled=lambda: worker.is_cancelled)
-                        app.remember_analysis(child, analysis)
-                    else:
-                        analysis = app.analyse(case.id, conn=conn)
+                    analysis = app.collect_analysis(case.id, conn, cancelled=lambda: worker.is_cancelled)
                     counts: tuple[int, int] | None = tuple(  # type: ignore[assignment]
                         sum(1 for f in analysis.flags if f.severity == severity and f.kind != "met")
                         for severity in ("breach", "attention"))
