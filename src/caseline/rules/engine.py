@@ -2,7 +2,9 @@
 
 Pure and deterministic: events are sorted here, so input order never matters; nothing reads
 the clock or the database. Each rule *shape* lives in a module of its own over the shared
-measuring core (:mod:`caseline.rules.measure`).
+measuring core (:mod:`caseline.rules.measure`); a shape gives its flags as a list (sorted
+here) or as an iterator already in :attr:`~caseline.model.Flag.sort_key` order, made as it
+is read (the worker changes of a whole extract).
 
 One child at a time: a rule with ``scope = "child"`` is worked out for each child of the case
 (people with role ``child``) over that child's events and the events with no subject (which
