@@ -20,6 +20,7 @@ from caseline.rules.measure import (
     due_range,
     durations,
     event_span,
+    flag_of,
     in_sort_order,
     make_flag,
     sort_key,
@@ -66,22 +67,12 @@ def worker_change_rule(rule: Rule, case: CaseFacts) -> Iterator[Flag]:
 
 
 def _change_flags(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
+    name = case.name
     for previous, new in changes:
-        message = (
-            f"Allocated worker changed from {case.name(previous.actor)} to {case.name(new.actor)} "
-            f"({when(new.dates)})"
-        )
-        yield make_flag(rule, Finding(
-            kind="worker_change",
-            severity="info",
-            definite=True,
-            start=new.dates.start,
-            end=new.dates.end,
-            due=None,
-            events=[previous, new],
-            message=message,
-            tag=f"{new.id}",
-        ))
+        dates = new.dates
+        yield flag_of(rule, "worker_change", "info", True, dates.start, dates.end, None, (previous.id, new.id),
+                      f"Allocated worker changed from {name(previous.actor)} to {name(new.actor)} ({when(dates)})",
+                      str(new.id))
 
 
 def _family_told(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
@@ -97,51 +88,29 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
         return
     by_actor = any(i.actor for i in informed)
     told_by = _first_after_index(informed, by_actor)
+    name, stop = case.name, case.as_of
+    limit = f"{rule.status_label}: within {within}{rule.figure_note}"  # the same for every flag
+    count = len(changes)
     for index, (_, new) in enumerate(changes):
-        next_change = changes[index + 1][1] if index + 1 < len(changes) else None
         told = told_by(new)
-        if told is not None and not (by_actor and told.actor == new.actor) and next_change is not None \
-                and told.dates.start > next_change.dates.end:
+        if told is not None and not (by_actor and told.actor == new.actor) and index + 1 < count \
+                and told.dates.start > changes[index + 1][1].dates.end:
             told = None  # told of someone else, after the next change
-        who = case.name(new.actor)
+        dates = new.dates
         if told is not None:
             definite, possible = breach(new, told, within)
             if possible:
                 span = event_span(new, told, within)
-                message = (
-                    f"Family told of the new worker ({who}) {span.text()} after the change "
-                    f"({when(new.dates)} to {when(told.dates)}); {rule.status_label}: within {within}{rule.figure_note}"
-                )
-                yield make_flag(rule, Finding(
-                    kind="family_not_told",
-                    severity="attention",
-                    definite=definite,
-                    start=new.dates.start,
-                    end=told.dates.end,
-                    due=add_duration(new.dates.end, within),
-                    events=[new, told],
-                    message=message,
-                    tag=f"{new.id}:{told.id}",
-                ))
+                yield flag_of(rule, "family_not_told", "attention", definite, dates.start, told.dates.end,
+                              add_duration(dates.end, within), (new.id, told.id),
+                              f"Family told of the new worker ({name(new.actor)}) {span.text()} after the change "
+                              f"({when(dates)} to {when(told.dates)}); {limit}", f"{new.id}:{told.id}")
             continue
-        due = due_range(new.dates, within)
-        stop = case.as_of
+        due = due_range(dates, within)
         if stop > due.start:
-            message = (
-                f"No record that the family was told of the new worker ({who}, {when(new.dates)}) "
-                f"by {format_day(stop)}; {rule.status_label}: within {within}{rule.figure_note}"
-            )
-            yield make_flag(rule, Finding(
-                kind="family_not_told",
-                severity="attention",
-                definite=stop > due.end,
-                start=new.dates.start,
-                end=stop,
-                due=due.end,
-                events=[new],
-                message=message,
-                tag=f"{new.id}:none",
-            ))
+            yield flag_of(rule, "family_not_told", "attention", stop > due.end, dates.start, stop, due.end, (new.id,),
+                          f"No record that the family was told of the new worker ({name(new.actor)}, {when(dates)}) "
+                          f"by {format_day(stop)}; {limit}", f"{new.id}:none")
 
 
 def _first_after_index(informed: list[EventLike], by_actor: bool):
