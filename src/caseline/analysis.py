@@ -248,6 +248,39 @@ def remember(key: tuple | None, result: CaseAnalysis) -> None:
             _CACHE.popitem(last=False)
 
 
+def _alongside(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object], *, apart: bool):
+    """*work(connection)* begun now, in a thread on a connection of its own when *apart* (and
+    the database is a file), else done here; the function returned gives its answer."""
+    from caseline.store import database_file, open_database
+
+    path = database_file(conn) if apart else None
+    if not path:
+        answer = work(conn)
+        return lambda: answer
+    found: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            other = open_database(path, read_only=True)
+            try:
+                found["answer"] = work(other)
+            finally:
+                other.close()
+        except BaseException as exc:  # raised where the answer is asked for
+            found["error"] = exc
+
+    thread = threading.Thread(target=run, name="caseline-scan", daemon=True)
+    thread.start()
+
+    def answer():
+        thread.join()
+        if "error" in found:
+            raise found["error"]
+        return found["answer"]
+
+    return answer
+
+
 def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
                      progress: Callable[[int, int], None] | None = None) -> tuple[CaseAnalysis, Iterator[Flag]]:
     """The case as :func:`analyse` sees it, but with no flags held: they come from the
@@ -280,7 +313,18 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     case = get_case(conn, case_id, count_events=False)
     rules = library_for(conn, case.council or None)
     people = {person.id: person for person in list_people(conn, case_id)}
-    last = chronology_end(conn, case_id)
+    streamable = streamable_kinds(rules.values())
+    long_case = has_more_events_than(conn, case_id, STREAM_VISITS_OVER)
+    # Two scans of a long case that are SQLite's work alone (the chronology's last day; the
+    # kinds and subjects of its visits) run beside the reading of the facts, on a
+    # connection of their own: SQLite works without holding Python's lock.
+    scans = _alongside(conn, lambda other: (chronology_end(other, case_id),
+                                            subjects_by_kind(other, case_id, streamable) if long_case else {}),
+                       apart=long_case)
+    recorded = reads_recorded(rules.values())
+    facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
+                       with_recorded=recorded) if long_case else None
+    last, streamed_subjects = scans()
     end, source = resolve_as_of(case, as_of, last)
     children = [pid for pid, person in people.items() if person.role == "child"]
 
@@ -305,14 +349,10 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     # store for the visits far enough apart to matter (store.reads.spaced_visits, a scan in
     # SQLite), or walk them as they are read. Each costs scans of their own, so shorter cases
     # hold them.
-    streamable = streamable_kinds(rules.values())
-    long_case = has_more_events_than(conn, case_id, STREAM_VISITS_OVER)
-    recorded = reads_recorded(rules.values())
-    facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
-                       with_recorded=recorded)
+    if facts is None:
+        facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=recorded)
     # Only kinds the case has are streamed (asking the store for the first of a kind it
     # lacks would scan the whole case each time), found with their subjects in one scan.
-    streamed_subjects = subjects_by_kind(conn, case_id, streamable) if long_case else {}
     streamed = set(streamed_subjects)
     if long_case and not children:
         # The engine's default children are the subjects it reads: those of the streamed
