@@ -5,13 +5,13 @@ explorer, it takes turns with the timeline's own reading and the two add up (a m
 index, lanes and flags one after another). In a child process it runs on the other core while
 the explorer reads the timeline, and what it reads (its facts) is freed when the child ends.
 
-The child is ``python -m caseline.analysis_child``, told what to analyse on its stdin (never
-its command line, which other users can see): it opens the database read-only, runs
-:func:`caseline.analysis.analyse` and writes pickled messages to its stdout, read only by the
-process that started it: ``("progress", done, total)`` as the rules finish, then
-``("head", analysis without flags)``, ``("flags", packed)`` parts and ``("end",)``, or
-``("error", exception)`` at any point; each message is preceded by its length. Nothing goes anywhere else: its stderr is
-discarded (a traceback might quote a record) and it never touches the network.
+The child is ``python -m caseline.analysis_child``, told what to analyse on its stdin (never on
+its command line, which other users can see). It opens the database read-only, runs
+:func:`caseline.analysis.analyse_streamed` and writes messages to its stdout, each its length
+and then its pickle, for the process that started it alone: ``("progress", done, total)`` as
+the rules finish, ``("head", the analysis without its flags)``, ``("flags", part)``... and
+``("end",)``, or ``("error", exception)`` at any point. Nothing goes anywhere else: its stderr
+is discarded (a traceback might quote a record) and it never touches the network.
 
 Flags cross as plain tuples (dates as day numbers: a third of the time pickling the records
 takes, on each side), in parts of 20,000 as the engine makes them, so neither side holds more
