@@ -94,7 +94,8 @@ class ChildAnalysis:
             the child's own exception (a :class:`~caseline.store.StoreError`, a
             :class:`~caseline.dates.DateError`...).
         """
-        head, flags, days = None, [], {}
+        head, flags, days, found = None, [], {}, {}
+        anchors_of = anchors or self._stored_anchors
         try:
             while True:
                 message = self._receive(cancelled)
@@ -105,16 +106,19 @@ class ChildAnalysis:
                     head = message[1]
                 elif message[0] == "flags":
                     with collector_paused():  # tens of thousands made, none in a cycle
-                        flags.extend(unpack_flags(message[1], days))
+                        part = unpack_flags(message[1], days)
+                        # Each part's anchors while the child makes the next.
+                        wanted = {event_id for flag in part for event_id in flag.events}.difference(found)
+                        if wanted:
+                            found.update(anchors_of(wanted))
+                        flags.extend(part)
                 elif message[0] == "end":
                     break
                 else:
                     raise message[1]
         finally:
             self.stop()
-        wanted = {event_id for flag in flags for event_id in flag.events}
-        found = (anchors or self._stored_anchors)(wanted) if wanted else {}
-        return replace(head, flags=tuple(flags), anchors={e: found[e] for e in wanted if e in found})
+        return replace(head, flags=tuple(flags), anchors=found)
 
     def _stored_anchors(self, event_ids: set[int]) -> Mapping[int, int]:
         from caseline.store import open_database
