@@ -138,7 +138,10 @@ class CaselineApp(App[None]):
         from caseline import analysis
         from caseline.store import has_more_events_than
 
-        if self.analysis_provider is not default_analysis_provider:
+        import os
+
+        # (The wait on the child's pipe uses select, which takes pipes only on POSIX systems.)
+        if self.analysis_provider is not default_analysis_provider or os.name != "posix":
             return None
         key = analysis.cache_key(conn, case_id, None)
         if key is None or analysis.cached(key) is not None \
