@@ -71,6 +71,16 @@ def _database(path, events, children, records_from):
     return open_database(path, read_only=True)
 
 
+def _spaced_ids(tmp_path, events, children=(), more_than_days=42, others=frozenset()):
+    """The store's spaced pairs of 2021's visits as (earlier id, later id), or None."""
+    conn = _database(tmp_path / "c.db", events, list(children), None)
+    try:
+        pairs = spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), more_than_days, others)
+    finally:
+        conn.close()
+    return None if pairs is None else [(a and a.id, b and b.id) for a, b in pairs]
+
+
 def _flags(conn, monkeypatch, streamed: bool):
     monkeypatch.setattr(analysis, "STREAM_VISITS_OVER", 0 if streamed else 10**9)
     analysis.clear_cache()
@@ -129,17 +139,13 @@ def test_a_date_that_is_not_a_plain_day_sends_the_engine_back_to_walking(tmp_pat
     events = [{"id": 1, "case_id": "c", "kind": "cin_visit", "date_start": "2021-01-04", "date_end": None},
               {"id": 2, "case_id": "c", "kind": "cin_visit", "date_start": start, "date_end": end},
               {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-06-01", "date_end": None}]
-    conn = _database(tmp_path / "c.db", events, [], None)
-    assert spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42) is None
-    conn.close()
+    assert _spaced_ids(tmp_path, events) is None
 
 
 def test_ids_that_would_not_pack_with_the_days_send_the_engine_back_to_walking(tmp_path):
     events = [{"id": -5, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"},
               {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"}]
-    conn = _database(tmp_path / "c.db", events, [], None)
-    assert spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42) is None
-    conn.close()
+    assert _spaced_ids(tmp_path, events) is None
 
 
 def test_a_day_spelled_three_ways_stands_in_the_engines_order(tmp_path):
@@ -149,10 +155,7 @@ def test_a_day_spelled_three_ways_stands_in_the_engines_order(tmp_path):
               {"id": 2, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": None},
               {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": ""},
               {"id": 4, "case_id": "c", "kind": "cin_visit", "date_start": "2021-05-01", "date_end": None}]
-    conn = _database(tmp_path / "c.db", events, [], None)
-    pairs = spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42)
-    conn.close()
-    assert [(a and a.id, b and b.id) for a, b in pairs] == [(None, 1), (3, 4), (4, None)]
+    assert _spaced_ids(tmp_path, events) == [(None, 1), (3, 4), (4, None)]
 
 
 def test_a_visit_running_past_the_limit_has_its_day_read_in_full(tmp_path):
@@ -161,19 +164,13 @@ def test_a_visit_running_past_the_limit_has_its_day_read_in_full(tmp_path):
     events = [{"id": 1, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": None},
               {"id": 2, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": "2021-04-30"},
               {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-02", "date_end": None}]
-    conn = _database(tmp_path / "c.db", events, [], None)
-    pairs = spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 42)
-    conn.close()
-    assert [(a and a.id, b and b.id) for a, b in pairs] == [(None, 1), (1, 2), (3, None)]
+    assert _spaced_ids(tmp_path, events) == [(None, 1), (1, 2), (3, None)]
 
 
 def test_another_childs_visits_are_left_out(tmp_path):
     events = [{"id": n, "case_id": "c", "kind": "cin_visit", "date_start": f"2021-0{n}-01", "subject": s}
               for n, s in [(1, "A"), (2, "B"), (3, ""), (4, "A")]]
-    conn = _database(tmp_path / "c.db", events, ["A", "B"], None)
-    pairs = spaced_visits(conn, "c", ["cin_visit"], date(2021, 1, 1), date(2021, 12, 31), 0, frozenset({"B"}))
-    conn.close()
-    assert [(a and a.id, b and b.id) for a, b in pairs] == [(None, 1), (1, 3), (3, 4), (4, None)]
+    assert _spaced_ids(tmp_path, events, ["A", "B"], 0, frozenset({"B"})) == [(None, 1), (1, 3), (3, 4), (4, None)]
 
 
 @settings(max_examples=300, deadline=None)

@@ -69,10 +69,23 @@ async def test_flags_are_kept_from_the_collector_while_a_case_is_open_and_given_
         assert gc.get_freeze_count() == 0
 
 
+def _as_a_long_case(db, monkeypatch):
+    """The engine's analysis of LEICS, which from now on counts as a long case (analysed in a
+    child process); the cache left empty."""
+    import caseline.analysis as analysis
+
+    monkeypatch.setattr(analysis, "ANALYSE_APART_OVER", 0)
+    clear_cache()
+    conn = open_database(db, read_only=True)
+    expected = analyse(conn, LEICS)
+    conn.close()
+    clear_cache()
+    return expected
+
+
 async def test_a_long_cases_flags_come_from_a_child_process_and_match_the_engines(leics_db, monkeypatch):
     """Past ANALYSE_APART_OVER events the case screen starts the analysis in a child process
     as it opens (alongside its own reading) and shows what that child computed."""
-    import caseline.analysis as analysis
     import caseline.analysis_child as analysis_child
 
     started = []
@@ -82,11 +95,8 @@ async def test_a_long_cases_flags_come_from_a_child_process_and_match_the_engine
         started.append(args[1])
         real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(analysis, "ANALYSE_APART_OVER", 0)
     monkeypatch.setattr(analysis_child.ChildAnalysis, "__init__", noting)
-    clear_cache()
-    expected = analyse(open_database(leics_db, read_only=True), LEICS)
-    clear_cache()
+    expected = _as_a_long_case(leics_db, monkeypatch)
     app = make_app(leics_db, analysis_provider=None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -101,14 +111,10 @@ async def test_a_long_cases_flags_come_from_a_child_process_and_match_the_engine
 
 
 async def test_when_the_child_cannot_start_the_flags_are_worked_out_here(leics_db, monkeypatch):
-    import caseline.analysis as analysis
     import caseline.analysis_child as analysis_child
 
-    monkeypatch.setattr(analysis, "ANALYSE_APART_OVER", 0)
     monkeypatch.setattr(analysis_child.sys, "executable", "/bin/false")
-    clear_cache()
-    expected = analyse(open_database(leics_db, read_only=True), LEICS)
-    clear_cache()
+    expected = _as_a_long_case(leics_db, monkeypatch)
     app = make_app(leics_db, analysis_provider=None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
