@@ -95,16 +95,16 @@ def test_measuring_only_the_spaced_visits_finds_what_walking_them_all_finds(tmp_
     events, children, records_from = case
     conn = _database(tmp_path_factory.mktemp("spaced") / "c.db", events, children, records_from)
     answered = []
-    real = store.spaced_visits
+    real = store.VisitDays.spaced
 
-    def counted(*args, **kwargs):
-        found = real(*args, **kwargs)
+    def counted(self, *args, **kwargs):
+        found = real(self, *args, **kwargs)
         answered.append(found is not None)
         return found
 
     try:
         held = _flags(conn, monkeypatch, streamed=False)
-        monkeypatch.setattr(store, "spaced_visits", counted)
+        monkeypatch.setattr(store.VisitDays, "spaced", counted)
         streamed = _flags(conn, monkeypatch, streamed=True)
     finally:
         conn.close()
@@ -142,9 +142,17 @@ def test_a_date_that_is_not_a_plain_day_sends_the_engine_back_to_walking(tmp_pat
     assert _spaced_ids(tmp_path, events) is None
 
 
-def test_ids_that_would_not_pack_with_the_days_send_the_engine_back_to_walking(tmp_path):
-    events = [{"id": -5, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"},
-              {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"}]
+def test_negative_and_huge_ids_order_a_day_by_id(tmp_path):
+    """Ids are compared as numbers, whatever their size: -5 stands first on its day."""
+    events = [{"id": 10**12, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"},
+              {"id": -5, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"},
+              {"id": 3, "case_id": "c", "kind": "cin_visit", "date_start": "2021-06-01"}]
+    assert _spaced_ids(tmp_path, events) == [(None, -5), (10**12, 3), (3, None)]
+
+
+def test_a_last_day_that_is_not_a_full_iso_day_sends_the_engine_back_to_walking(tmp_path):
+    events = [{"id": 1, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01"},
+              {"id": 2, "case_id": "c", "kind": "cin_visit", "date_start": "2021-03-01", "date_end": 20210302}]
     assert _spaced_ids(tmp_path, events) is None
 
 

@@ -299,15 +299,14 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     from caseline.rules.engine import iter_flags, reads_recorded, required_kinds, streamable_kinds
     from caseline.rules.measure import StreamOutOfOrder
     from caseline.store import (
+        VisitDays,
         chronology_end,
         get_case,
         has_more_events_than,
         library_for,
         list_people,
         load_facts,
-        spaced_visits,
         stream_facts,
-        subjects_by_kind,
     )
 
     case = get_case(conn, case_id, count_events=False)
@@ -315,16 +314,17 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     people = {person.id: person for person in list_people(conn, case_id)}
     streamable = streamable_kinds(rules.values())
     long_case = has_more_events_than(conn, case_id, STREAM_VISITS_OVER)
-    # Two scans of a long case that are SQLite's work alone (the chronology's last day; the
-    # kinds and subjects of its visits) run beside the reading of the facts, on a
+    # Two scans of a long case that are SQLite's work alone (the chronology's last day; its
+    # visits summed up by day, kind and subject) run beside the reading of the facts, on a
     # connection of their own: SQLite works without holding Python's lock.
     scans = _alongside(conn, lambda other: (chronology_end(other, case_id),
-                                            subjects_by_kind(other, case_id, streamable) if long_case else {}),
+                                            VisitDays(other, case_id, streamable) if long_case else None),
                        apart=long_case)
     recorded = reads_recorded(rules.values())
     facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
                        with_recorded=recorded) if long_case else None
-    last, streamed_subjects = scans()
+    last, visit_days = scans()
+    streamed_subjects = visit_days.subjects_by_kind() if visit_days is not None else {}
     end, source = resolve_as_of(case, as_of, last)
     children = [pid for pid, person in people.items() if person.role == "child"]
 
@@ -338,7 +338,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
                              # (a decision) stops where its chronology does.
                              records_until=None if source == "today" else last,
                              presorted=facts.in_event_order, streams=streams,
-                             spacing=partial(spaced_visits, conn, case_id) if streams else None,
+                             spacing=partial(visit_days.spaced, conn) if streams else None,
                              progress=progress)
 
     if end is None:
@@ -346,9 +346,8 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
                          with_anchors=with_anchors, as_of_source=source)
         return (empty, iter(())) if lazy else empty
     # A long case's visits (most of its events) are not held: the interval rules ask the
-    # store for the visits far enough apart to matter (store.reads.spaced_visits, a scan in
-    # SQLite), or walk them as they are read. Each costs scans of their own, so shorter cases
-    # hold them.
+    # visits' day summary for those far enough apart to matter (store.reads.VisitDays), or
+    # walk them as they are read. Each costs a scan of its own, so shorter cases hold them.
     if facts is None:
         facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=recorded)
     # Only kinds the case has are streamed (asking the store for the first of a kind it

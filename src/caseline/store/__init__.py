@@ -40,7 +40,7 @@ from caseline.store.reads import (
     load_facts,
     spaced_visits,
     stream_facts,
-    subjects_by_kind,
+    VisitDays,
     policy_rows,
     stored_rules,
 )
@@ -83,7 +83,7 @@ __all__ = [
     "load_events",
     "has_more_events_than",
     "spaced_visits",
-    "subjects_by_kind",
+    "VisitDays",
     "load_facts",
     "stream_facts",
     "policy_rows",

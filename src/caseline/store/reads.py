@@ -49,6 +49,12 @@ def _offset(value: object) -> int | None:
         return None
 
 
+def _rows(cursor: sqlite3.Cursor, size: int = 10000) -> Iterator[tuple]:
+    """A cursor's rows, fetched a batch at a time (``fetchall`` would hold them all at once)."""
+    while batch := cursor.fetchmany(size):
+        yield from batch
+
+
 def chunked(values: Sequence, size: int = 500) -> Iterator[Sequence]:
     """*values* in slices of at most *size*: SQLite caps the parameters of one statement."""
     for start in range(0, len(values), size):
@@ -256,17 +262,6 @@ def distinct_values(conn: sqlite3.Connection, case_id: str, column: str, kinds: 
     return [str(row[0]) for row in rows]
 
 
-def subjects_by_kind(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> dict[str, set[str]]:
-    """For each of *kinds* the case has events of, their subjects (``""``: none), in one scan."""
-    wanted = sorted(set(kinds))
-    found: dict[str, set[str]] = {}
-    for kind, subject in conn.execute(
-            f"SELECT DISTINCT kind, coalesce(subject, '') FROM events WHERE case_id = ? "
-            f"AND kind IN ({','.join('?' * len(wanted))})", (case_id, *wanted)):
-        found.setdefault(str(kind), set()).add(str(subject))
-    return found
-
-
 class FactRows(list):
     """Facts as :func:`load_facts` read them; *in_event_order* says they already stand in the
     engine's order (:func:`caseline.rules.measure.event_order`), so it need not sort them."""
@@ -370,8 +365,6 @@ _LAST_DAY = "coalesce(nullif(date_end, ''), date_start)"
 #: Days an event runs past its first (0 for one day; NULL when its end is not a plain day).
 _EXTRA_DAYS = (f"CASE WHEN date_end IS NULL OR date_end = '' OR date_end = date_start THEN 0 "
                f"ELSE {_DAY_NUMBER.format('date_end')} - {_DAY_NUMBER.format('date_start')} END")
-#: Packs (extra days, id) into one number whose order is theirs: ids stay below it.
-_ID_SPAN = 10**10
 
 
 def _plain_day(text: object) -> int | None:
@@ -384,64 +377,150 @@ def _plain_day(text: object) -> int | None:
         return None
 
 
+class VisitDays:
+    """A case's events of some kinds summed up by SQLite in one scan: for each first day,
+    last day, kind and subject, the lowest and highest id and whether any is dated relative
+    to another event. A few thousand rows stand for a million visits.
+
+    From it come the kinds' subjects (:meth:`subjects_by_kind`) and, for any period, the
+    pairs of consecutive visits far enough apart to matter (:meth:`spaced`), without a scan
+    of their own: the explorer and ``caseline flags`` read it beside the facts.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> None:
+        self.case_id = case_id
+        wanted = sorted(set(kinds))
+        of_kinds = f"case_id = ? AND kind IN ({','.join('?' * len(wanted))})"
+        relative = "max(relative_to IS NOT NULL AND relative_to != '')"
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        # Grouped in the index's order, so SQLite sorts nothing (a sort of ten million rows
+        # would be held in memory: reading opens keep temporary data there). A day's events
+        # of more than one kind or subject are asked for again, that day alone.
+        cursor.execute(
+            "SELECT date_start, date_end, min(kind), max(kind), min(coalesce(subject, '')), "
+            f"max(coalesce(subject, '')), min(id), max(id), {relative} FROM events "
+            f"WHERE {of_kinds} GROUP BY date_start, date_end ORDER BY date_start, date_end",
+            (case_id, *wanted))
+        #: ``(first day, last day, kind, subject, lowest id, highest id, any relative)``,
+        #: days as written, in first-day order.
+        self.groups: list[tuple] = []
+        shared: dict = {}  # one object for each day, kind and subject however often it comes
+        share = shared.setdefault
+        for start, end, kind, last_kind, subject, last_subject, low_id, top_id, any_relative in _rows(cursor):
+            start, end = share(start, start), share(end, end)
+            if kind == last_kind and subject == last_subject:
+                self.groups.append((start, end, share(kind, kind), share(subject, subject), low_id, top_id, any_relative))
+                continue
+            mixed = conn.cursor()
+            mixed.row_factory = None
+            mixed.execute(
+                f"SELECT kind, coalesce(subject, ''), min(id), max(id), {relative} FROM events "
+                f"WHERE {of_kinds} AND date_start = ? AND date_end IS ? GROUP BY kind, coalesce(subject, '')",
+                (case_id, *wanted, start, end))
+            self.groups.extend((start, end, share(kind, kind), share(subject, subject), low, top, any_relative)
+                               for kind, subject, low, top, any_relative in mixed.fetchall())
+        # Days written as anything but text cannot be ordered as SQLite orders them: such a
+        # case's visits are walked.
+        self.readable = all(g[0].__class__ is str and (g[1] is None or g[1].__class__ is str) for g in self.groups)
+
+    def subjects_by_kind(self) -> dict[str, set[str]]:
+        """For each kind the case has events of, their subjects (``""``: none)."""
+        found: dict[str, set[str]] = {}
+        for group in self.groups:
+            found.setdefault(str(group[2]), set()).add(str(group[3]))
+        return found
+
+    def spaced(self, conn: sqlite3.Connection, kinds: Sequence[str], since: date, until: date,
+               more_than_days: int, others: frozenset[str] = frozenset()) -> list[tuple[Fact | None, Fact | None]] | None:
+        """:func:`caseline.rules.measure.spaced_pairs` of the events of *kinds* that start by
+        *until* and end on or after *since* (those of the subjects in *others* left out), as
+        :class:`Fact` rows read from *conn*, or ``None`` when a date among them is not a full
+        ISO day.
+
+        A day's first event (in the engine's order: last day, then id) is measured from the
+        day before's last; the rest of the day's events are measured from that day, so only
+        a day with an event that runs past the limit, or one dated relative to another, is
+        read event by event.
+        """
+        if not self.readable:
+            return None
+        wanted, before, after = set(kinds), f"{until.isoformat()}~", since.isoformat()
+        # Which events of a day come into it: the statement a day read in full uses.
+        excluded = sorted(others)
+        where = (f"case_id = ? AND kind IN ({','.join('?' * len(wanted))}) AND date_start <= ? "
+                 f"AND ({_LAST_DAY} >= ? OR length({_LAST_DAY}) < 10)"
+                 + (f" AND coalesce(subject, '') NOT IN ({','.join('?' * len(excluded))})" if excluded else ""))
+        params = (self.case_id, *sorted(wanted), before, after, *excluded)
+        pairs: list[tuple[int | None, int | None]] = []
+        last_id = last_start = None
+        ends: dict[str | None, int | None] = {}
+        day_text, day = None, []
+
+        def close_day() -> bool:
+            """Measure the day gathered in *day*; false when a date in it is not a plain day."""
+            nonlocal last_id, last_start
+            start = _plain_day(day_text)
+            if start is None:
+                return False
+            measured = []
+            for end_text, low_id, top_id, relative in day:
+                if end_text is None or end_text == "" or end_text == day_text:
+                    extra = 0
+                else:
+                    if end_text not in ends:
+                        ends[end_text] = _plain_day(end_text)
+                    last_day = ends[end_text]
+                    if last_day is None or last_day < start:
+                        return False
+                    extra = last_day - start
+                measured.append((extra, low_id, top_id, relative))
+            if any(relative for *_, relative in measured) or max(m[0] for m in measured) > more_than_days:
+                cursor = conn.cursor()
+                cursor.row_factory = None
+                cursor.execute(f"SELECT {_EXTRA_DAYS}, id, coalesce(relative_to, '') != '' FROM events "
+                               f"WHERE {where} AND date_start = ?", (*params, day_text))
+                for extra, event_id, is_relative in sorted(cursor.fetchall()):
+                    if last_id is None:
+                        pairs.append((None, event_id))
+                    elif is_relative or start + extra - last_start > more_than_days:
+                        pairs.append((last_id, event_id))
+                    last_id, last_start = event_id, start
+                return True
+            first_extra, first_id = min((extra, low_id) for extra, low_id, _, _ in measured)
+            if last_id is None:
+                pairs.append((None, first_id))
+            elif start + first_extra - last_start > more_than_days:
+                pairs.append((last_id, first_id))
+            last_id, last_start = max((extra, top_id) for extra, _, top_id, _ in measured)[1], start
+            return True
+
+        for start_text, end_text, kind, subject, low_id, top_id, relative in self.groups:
+            if start_text > before:
+                break  # in first-day order: the rest start later still
+            if kind not in wanted or subject in others:
+                continue
+            last = end_text or start_text
+            if last < after and len(last) >= 10:
+                continue  # over before the period
+            if start_text != day_text:
+                if day and not close_day():
+                    return None
+                day_text, day = start_text, []
+            day.append((end_text, low_id, top_id, relative))
+        if day and not close_day():
+            return None
+        if last_id is None:
+            return []
+        pairs.append((last_id, None))
+        facts = _facts_by_id(conn, {i for pair in pairs for i in pair if i is not None})
+        return [(facts.get(earlier), facts.get(later)) for earlier, later in pairs]
+
+
 def spaced_visits(conn: sqlite3.Connection, case_id: str, kinds: Sequence[str], since: date, until: date,
                   more_than_days: int, others: frozenset[str] = frozenset()) -> list[tuple[Fact | None, Fact | None]] | None:
-    """:func:`caseline.rules.measure.spaced_pairs` of the case's events of *kinds* that start
-    by *until* and end on or after *since* (events of the subjects in *others* left out), as
-    :class:`Fact` rows, or ``None`` when a date among them is not a full ISO day.
-
-    SQLite sums up each first day: its first and last event in the engine's order (last day,
-    then id) and how far any of them runs. A day's first event is measured from the day
-    before's last; the rest of a day's events are measured from that day, so only one that
-    runs past the limit, or is dated relative to another event, needs that day read in full.
-    A million visits cost a scan and a row a day; only the events of the pairs become facts.
-    """
-    wanted = sorted(set(kinds))
-    excluded = sorted(others)
-    where = (f"case_id = ? AND kind IN ({','.join('?' * len(wanted))}) "
-             # '~' sorts after a time written after the day and a short date after any day
-             # that may end it: such rows are read, and refused.
-             f"AND date_start <= ? AND ({_LAST_DAY} >= ? OR length({_LAST_DAY}) < 10)"
-             + (f" AND coalesce(subject, '') NOT IN ({','.join('?' * len(excluded))})" if excluded else ""))
-    params = (case_id, *wanted, f"{until.isoformat()}~", since.isoformat(), *excluded)
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    cursor.execute(
-        f"SELECT date_start, min(extra * {_ID_SPAN} + id), max(extra * {_ID_SPAN} + id), max(extra), "
-        f"max(relative), sum(extra IS NULL OR extra < 0), min(id), max(id) FROM "
-        f"(SELECT date_start, id, {_EXTRA_DAYS} AS extra, coalesce(relative_to, '') != '' AS relative "
-        f"FROM events WHERE {where}) GROUP BY date_start ORDER BY date_start",
-        params,
-    )
-    days = cursor.fetchall()  # one row a first day: a few thousand on the longest case
-    pairs: list[tuple[int | None, int | None]] = []
-    last_id = last_start = None
-    for start_text, first_key, last_key, furthest, relative, unreadable, low_id, top_id in days:
-        start = _plain_day(start_text)
-        if start is None or unreadable or not 0 <= low_id <= top_id < _ID_SPAN:
-            return None  # (ids outside the span would not pack with the days)
-        if furthest > more_than_days or relative:  # this day's events, one by one
-            cursor.execute(f"SELECT {_EXTRA_DAYS}, id, coalesce(relative_to, '') != '' FROM events "
-                           f"WHERE {where} AND date_start = ?", (*params, start_text))
-            rows = cursor.fetchall()
-            for extra, event_id, is_relative in sorted(rows):
-                if last_id is None:
-                    pairs.append((None, event_id))
-                elif is_relative or start + extra - last_start > more_than_days:
-                    pairs.append((last_id, event_id))
-                last_id, last_start = event_id, start
-            continue
-        first_extra, first_id = divmod(first_key, _ID_SPAN)
-        if last_id is None:
-            pairs.append((None, first_id))
-        elif start + first_extra - last_start > more_than_days:
-            pairs.append((last_id, first_id))
-        last_id, last_start = last_key % _ID_SPAN, start
-    if last_id is None:
-        return []
-    pairs.append((last_id, None))
-    facts = _facts_by_id(conn, {i for pair in pairs for i in pair if i is not None})
-    return [(facts.get(earlier), facts.get(later)) for earlier, later in pairs]
+    """:meth:`VisitDays.spaced` for one question (a scan of its own)."""
+    return VisitDays(conn, case_id, kinds).spaced(conn, kinds, since, until, more_than_days, others)
 
 
 def _facts_by_id(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Fact]:
