@@ -115,38 +115,44 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
 
 def _first_after_index(informed: list[EventLike], by_actor: bool):
     """A lookup: the first informed event that may follow a change, preferring one whose
-    actor is the new worker. Bisection keeps it fast on long chronologies."""
-    from bisect import bisect_left
+    actor is the new worker. Bisection keeps it fast on long chronologies, and the tables
+    are flat lists (a whole extract names hundreds of thousands of workers: a list each
+    would cost more than the events)."""
+    from bisect import bisect_left, bisect_right
 
-    # One sort for all: each actor's events then stand in order as they are picked out.
-    ordered = sorted(informed, key=lambda e: (e.dates.end, e.dates.start, e.id))
+    # In order of last day (then first, then id); read in event order, one-day events
+    # already are, and sorting them again would make a key for each.
+    def order(e: EventLike) -> tuple:
+        return e.dates.end, e.dates.start, e.id
 
-    def table(events):
-        return [e.dates.end for e in events], events
-
+    if any(order(later) < order(earlier) for earlier, later in zip(informed, informed[1:])):
+        informed = sorted(informed, key=order)
     # An event naming a worker tells of that worker only; one naming nobody may tell of any.
-    anyone = table([e for e in ordered if not e.actor])
-    per_actor: dict[str, tuple[list[date], list[EventLike]]] = {}
-    if by_actor:
-        grouped: dict[str, list[EventLike]] = {}
-        for event in ordered:
-            if event.actor:
-                grouped.setdefault(event.actor, []).append(event)
-        per_actor = {actor: table(events) for actor, events in grouped.items()}
-
-    def first(ends_events, day: date) -> EventLike | None:
-        ends, events = ends_events
-        i = bisect_left(ends, day)
-        return events[i] if i < len(events) else None
+    anyone = [e for e in informed if not e.actor]
+    anyone_ends = [e.dates.end for e in anyone]
+    # Each worker's events stand together, still in order of last day (the sort is stable).
+    named = sorted((e for e in informed if e.actor), key=_actor_text) if by_actor else []
+    named_actors = [_actor_text(e) for e in named]
+    named_ends = [e.dates.end for e in named]
 
     def lookup(change: EventLike) -> EventLike | None:
-        if change.actor in per_actor:
-            found = first(per_actor[change.actor], change.dates.start)
-            if found is not None:
-                return found
-        return first(anyone, change.dates.start)
+        day = change.dates.start
+        if change.actor and named:
+            actor = _actor_text(change)
+            low = bisect_left(named_actors, actor)
+            if low < len(named_actors) and named_actors[low] == actor:
+                top = bisect_right(named_actors, actor, low)
+                i = bisect_left(named_ends, day, low, top)
+                if i < top:
+                    return named[i]
+        i = bisect_left(anyone_ends, day)
+        return anyone[i] if i < len(anyone) else None
 
     return lookup
+
+
+def _actor_text(event: EventLike) -> str:
+    return str(event.actor)
 
 
 def _stability(rule: Rule, case: CaseFacts, kinds: Sequence[str]) -> list[Flag]:
