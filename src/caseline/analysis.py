@@ -282,18 +282,21 @@ def _alongside(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], ob
 
 
 def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
-                     progress: Callable[[int, int], None] | None = None) -> tuple[CaseAnalysis, Iterator[Flag]]:
+                     progress: Callable[[int, int], None] | None = None,
+                     alongside: bool = True) -> tuple[CaseAnalysis, Iterator[Flag]]:
     """The case as :func:`analyse` sees it, but with no flags held: they come from the
     iterator, in order, made as it is read (``caseline flags`` writes each as it comes, so
     a whole extract's hundreds of thousands are never held together). Every rule has been
     worked out when this returns; read the iterator while *conn* is open and call it within
-    :func:`collector_paused`. No anchors; not cached.
+    :func:`collector_paused`. No anchors; not cached. *alongside* false makes a long case's
+    own scans one after another rather than in a thread beside the facts (for a process
+    that shares the machine's cores with one already busy: the explorer's child).
     """
-    return _analyse(conn, case_id, as_of, False, progress, lazy=True)
+    return _analyse(conn, case_id, as_of, False, progress, lazy=True, alongside=alongside)
 
 
 def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool,
-             progress: Callable[[int, int], None] | None = None, lazy: bool = False):
+             progress: Callable[[int, int], None] | None = None, lazy: bool = False, alongside: bool = True):
     from functools import partial
 
     from caseline.rules.engine import iter_flags, reads_recorded, required_kinds, streamable_kinds
@@ -319,7 +322,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     # connection of their own: SQLite works without holding Python's lock.
     scans = _alongside(conn, lambda other: (chronology_end(other, case_id),
                                             VisitDays(other, case_id, streamable) if long_case else None),
-                       apart=long_case)
+                       apart=long_case and alongside)
     recorded = reads_recorded(rules.values())
     facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
                        with_recorded=recorded) if long_case else None

@@ -215,7 +215,8 @@ def _main() -> int:
         try:
             with collector_paused():
                 head, flags = analyse_streamed(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None,
-                                               progress=lambda done, total: send(("progress", done, total)))
+                                               progress=lambda done, total: send(("progress", done, total)),
+                                               alongside=False)
                 send(("head", head))
                 # Sent as they are made: the child never holds them all, and the explorer
                 # makes records of each part while the engine makes the next.
