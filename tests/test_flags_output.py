@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caseline.analysis import analyse
-from caseline.export.flags import flags_csv, flags_json, flags_table
+from caseline.export.flags import _flag_line_writer, flag_record, flags_csv, flags_json, flags_table
+from caseline.model import Flag
 from caseline.samples import build_sample_database
 from caseline.store import open_database
 
@@ -164,3 +168,24 @@ def test_a_case_the_engine_cannot_date_is_named_and_skipped(samples_db, monkeypa
     assert f"case '{KENT}' skipped: 10 working days" in result.output
     assert "1 of 5 case(s) skipped" in result.output
     assert "careless-albert," in result.output  # the others are still written
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=30)  # quotes, control characters, any script
+_DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=_TEXT, kind=st.sampled_from(["gap", "deadline", "worker_change", "weird\u00e9"]), rule=_TEXT,
+       severity=st.sampled_from(["breach", "attention", "info"]), certainty=st.sampled_from(["definite", "possible"]),
+       start=_DAYS, end=_DAYS, due=st.none() | _DAYS,
+       events=st.lists(st.integers(-2**40, 2**40) | st.booleans(), max_size=4).map(tuple), message=_TEXT,
+       subject=_TEXT, status=st.sampled_from(["statutory", "ombudsman_expectation", "made_up_status", ""]),
+       citation=_TEXT)
+def test_a_json_flag_line_is_what_the_standard_encoder_writes(key, kind, rule, severity, certainty, start, end, due,
+                                                               events, message, subject, status, citation):
+    """Each flag's line is written without a dictionary or the general encoder; it must be
+    the very text ``json.dumps`` gives for the flag's record, whatever the text holds."""
+    flag = Flag(key, kind, rule, severity, certainty, start, end, due, events, message, subject, status, citation)
+    line = _flag_line_writer()
+    assert line(flag) == json.dumps(flag_record(flag), ensure_ascii=True)
+    assert line(flag) == json.dumps(flag_record(flag), ensure_ascii=True)  # and again, from what it keeps

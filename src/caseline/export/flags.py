@@ -44,13 +44,48 @@ def flags_json(analysis: CaseAnalysis, out: TextIO, flags: Iterable[Flag] | None
         "as_of_text": analysis.as_of_text,
     }
     out.write(json.dumps(head, ensure_ascii=True)[:-1])
-    # One flag a line: readable, and each line uses the C encoder (``indent`` would not).
-    out.write(', "flags": [\n')
+    out.write(', "flags": [\n')  # one flag a line: readable, and greppable
+    line = _flag_line_writer()
     separator = ""
     for flag in analysis.flags if flags is None else flags:  # written as made: nothing more is held
-        out.write(separator + json.dumps(flag_record(flag), ensure_ascii=True))
+        out.write(separator + line(flag))
         separator = ",\n"
     out.write("\n]}\n" if separator else "]}\n")
+
+
+def _flag_line_writer():
+    """``json.dumps(flag_record(flag), ensure_ascii=True)``, made faster for a stream of
+    flags: a long case's hundred thousand share a few rules, kinds and citations, so each of
+    those is encoded once, and no dictionary is built per flag. A flag holding anything but
+    the usual types is encoded the plain way."""
+    from json.encoder import encode_basestring_ascii as quoted
+
+    encoded: dict[str, str] = {}
+
+    def shared(text: str) -> str:
+        found = encoded.get(text)
+        if found is None:
+            found = encoded[text] = quoted(text)
+        return found
+
+    def line(flag: Flag) -> str:
+        due, events = flag.due, flag.events
+        if not all(e.__class__ is int for e in events):  # (True would be written True, not true)
+            return json.dumps(flag_record(flag), ensure_ascii=True)
+        status = flag.status
+        try:
+            label = STATUS_LABELS.get(status, status.replace("_", " "))
+            return (f'{{"key": {quoted(flag.key)}, "kind": {shared(flag.kind)}, "rule": {shared(flag.rule)}, '
+                    f'"severity": {shared(flag.severity)}, "certainty": {shared(flag.certainty)}, '
+                    f'"start": {quoted(flag.start.isoformat())}, "end": {quoted(flag.end.isoformat())}, '
+                    f'"due": {quoted(due.isoformat()) if due else "null"}, '
+                    f'"events": [{", ".join(map(str, events))}], "message": {quoted(flag.message)}, '
+                    f'"subject": {shared(flag.subject)}, "status": {shared(status)}, '
+                    f'"citation": {shared(flag.citation)}, "status_label": {shared(label)}}}')
+        except (TypeError, AttributeError):  # a field that is not text: the plain way
+            return json.dumps(flag_record(flag), ensure_ascii=True)
+
+    return line
 
 
 def flags_csv(analysis: CaseAnalysis, out: TextIO, *, header: bool = True, flags: Iterable[Flag] | None = None) -> None:
