@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 from datetime import date
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseline.dates import DateRange
@@ -321,3 +321,28 @@ def test_a_flag_filter_resting_on_more_events_than_sqlite_has_parameters(tmp_pat
     assert len(ids) == 25_000 and ids[0] == 2
     ids, _, _ = load_index(conn, "c", only_ids=[7, 9])
     assert list(ids) == [7, 9]
+
+
+_DATE_TEXTS = st.sampled_from(["2021-03-01", "2021-03-02", "2021-03", "2021", "2020-12-31", "2021-03-01T10:00"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_DATE_TEXTS, st.sampled_from([None, "", "same", "2021-04-30", "2021-03"])),
+                     min_size=0, max_size=40),
+       order=st.randoms(use_true_random=False))
+def test_the_whole_index_read_by_day_groups_is_the_row_by_row_read(tmp_path_factory, rows, order):
+    """The whole index comes from SQLite a (first day, last day) group at a time; it must be
+    the very arrays the row-by-row read (the one a first screen uses) gives: same ids in the
+    same order, same start days and reach, whatever the dates and however ids were given."""
+    from caseline.store.timeline import load_index
+
+    conn = open_database(tmp_path_factory.mktemp("index") / "i.db", create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('c', 'C')")
+    ids = list(range(1, len(rows) + 1))
+    order.shuffle(ids)  # ids not in date order, nor inserted in id order
+    conn.executemany("INSERT INTO events (id, case_id, date_start, date_end, kind, summary) VALUES (?, 'c', ?, ?, 'note', '')",
+                     [(i, start, start if end == "same" else end) for i, (start, end) in zip(ids, rows)])
+    whole = load_index(conn, "c")
+    row_by_row = load_index(conn, "c", limit=10**9)
+    assert [list(a) for a in whole] == [list(a) for a in row_by_row]
+    conn.close()

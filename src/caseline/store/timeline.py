@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 from array import array
-from itertools import accumulate
+from itertools import accumulate, repeat
 from collections.abc import Callable, Iterable, Iterator
 
 from caseline.dates import OrdinalCache
@@ -112,7 +112,9 @@ def load_index(
     if before_day is not None:
         where += " AND date_start < ?"
         params = [*params, before_day]
-    if last and limit:
+    if not limit:
+        return _whole_index(cursor, where, params, first_day, last_day)
+    if last:
         # The index read backwards, then turned round: the same order as ORDER.
         descending = ORDER.replace(",", " DESC,") + " DESC"
         cursor.execute(f"SELECT id, date_start, date_end FROM events WHERE {where} {descending}{cap}", params)
@@ -129,6 +131,28 @@ def load_index(
         running = array("i", accumulate(ends, max, initial=furthest))
         reach.extend(running[1:])
         furthest = running[-1]
+    return ids, starts, reach
+
+
+def _whole_index(cursor: sqlite3.Cursor, where: str, params, first_day, last_day) -> tuple[array, array, array]:
+    """:func:`load_index` with no limit: SQLite hands over the ids of each (first day, last
+    day) as one text, so a million events cost a few thousand rows in Python, not a million.
+
+    The groups come in ORDER's order, and each group's ids are sorted here (a pass when they
+    already are, as SQLite reads them in index order), so the whole is in ORDER's order.
+    """
+    ids, starts, reach = array("q"), array("i"), array("i")
+    cursor.execute(f"SELECT date_start, date_end, group_concat(id) FROM events WHERE {where} "
+                   f"GROUP BY date_start, date_end ORDER BY date_start, date_end", params)
+    furthest = 0
+    while batch := cursor.fetchmany(1024):
+        for start, end, grouped in batch:
+            these = sorted(map(int, grouped.split(",")))
+            first = first_day(start)
+            furthest = max(furthest, first, last_day(end or start))
+            ids.extend(these)
+            starts.extend(repeat(first, len(these)))
+            reach.extend(repeat(furthest, len(these)))
     return ids, starts, reach
 
 
