@@ -168,7 +168,8 @@ class RowModel:
         # Rows n/N stop at: flag rows and event rows carrying marks, with their severities.
         nav = [(row, flag.severity) for row, flag in zip(self._flag_rows, self._flag_at_row)]
         inserted = self._insert_positions
-        nav.extend((pos + bisect_right(inserted, pos), worst_severity(found)) for pos, found in marks.items())
+        nav.extend((pos + bisect_right(inserted, pos), found[0].severity if len(found) == 1 else worst_severity(found))
+                   for pos, found in marks.items())  # (most marked events carry one flag)
         nav.sort()
         self._nav_rows = [row for row, _ in nav]
         self._nav_breach_rows = [row for row, severity in nav if severity == "breach"]
