@@ -346,3 +346,29 @@ def test_the_whole_index_read_by_day_groups_is_the_row_by_row_read(tmp_path_fact
     row_by_row = load_index(conn, "c", limit=10**9)
     assert [list(a) for a in whole] == [list(a) for a in row_by_row]
     conn.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_DATE_TEXTS, st.sampled_from([None, "", "A", "B"]),
+                               st.sampled_from(["cin_visit", "lac_visit", "note"])), max_size=40))
+def test_lane_visit_days_are_each_subjects_days_with_a_visit(tmp_path_factory, rows):
+    """Grouped by day in the index's order, each subject's visit days are those a plain
+    grouping by subject and day finds (no subject and an empty one are the same)."""
+    from caseline.store.timeline import load_lane_visits
+
+    conn = open_database(tmp_path_factory.mktemp("visits") / "v.db", create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('c', 'C')")
+    conn.executemany("INSERT INTO events (case_id, date_start, subject, kind, summary) VALUES ('c', ?, ?, ?, '')", rows)
+    expected: dict[str, list[int]] = {}
+    for subject, start in conn.execute("SELECT DISTINCT coalesce(subject, ''), date_start FROM events "
+                                       "WHERE kind IN ('cin_visit', 'lac_visit')"):
+        expected.setdefault(subject, []).append(_first_day(start))
+    found = load_lane_visits(conn, "c", ["cin_visit", "lac_visit"])
+    assert {subject: list(days) for subject, days in found.items()} == {s: sorted(d) for s, d in expected.items()}
+    conn.close()
+
+
+def _first_day(text: str) -> int:
+    from caseline.dates import OrdinalCache
+
+    return OrdinalCache().first(text)

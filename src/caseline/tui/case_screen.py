@@ -286,8 +286,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             with collector_paused():
                 lane_rows = load_lane_bars(conn, self.case_id, BAR_KINDS)
                 visits = load_lane_visits(conn, self.case_id, VISIT_KINDS)
-                end = chronology_end(conn, self.case_id)
-                last_day = max(self.first_day, end.toordinal()) if end is not None else self.last_day
+                last_day = self._chronology_end_day(conn)
                 lanes = build_lanes(lane_rows, [], self.people, self.first_day, last_day, visits=visits)
             app.call_from_thread(self._lanes_ready, lane_rows, visits, last_day, lanes)
             progress = partial(app.call_from_thread, self._flags_progress)
@@ -314,6 +313,15 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day,
                                 last_day, visits=visits, mark_days=mark_days)
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
+
+    def _chronology_end_day(self, conn: sqlite3.Connection) -> int:
+        """The lanes' last day: the furthest any event reaches. The whole index, unfiltered,
+        knows it already (the last of its running reach); else SQLite scans for it."""
+        reach = self.reach
+        if self.index_complete and len(reach) and not (self.event_filter.active or self.investigator.filter_active):
+            return max(self.first_day, int(reach[-1]))
+        end = chronology_end(conn, self.case_id)
+        return max(self.first_day, end.toordinal()) if end is not None else self.last_day
 
     def _anchor_days(self, conn: sqlite3.Connection, event_ids: set[int]) -> dict[int, int]:
         """Start days of these events: from the index in memory when it is the whole case's,
