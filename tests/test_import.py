@@ -117,6 +117,16 @@ def test_unknown_kinds_are_kept_and_reported(case_db, tmp_path):
     assert _count(case_db) == 1
 
 
+def test_unknown_kinds_are_counted_as_stored_in_a_bulk_import(case_db, tmp_path):
+    """A bulk import counts only the kinds outside the vocabulary: each row stored of one,
+    under the kind as stored (stripped), and none for a known kind, however many rows."""
+    rows = ("c1,2021-09-15,,cin_visit,,x\n" * 30 + "c1,2021-09-16,,home_visit,,x\n" * 3
+            + "c1,2021-09-17,, home_visit ,,x\n" + "c1,2021-09-18,,phone_call,,x\n")
+    result = _import(case_db, write(tmp_path / "e.csv", CSV_HEADER + rows))
+    assert result.unknown_kinds == {"home_visit": 4, "phone_call": 1}
+    assert _count(case_db) == 35
+
+
 def test_json_case_with_people_and_events(db_path, tmp_path):
     data = {
         "case": {"id": "k1", "title": "Kent", "council": "Kent", "illustrative": False},

@@ -288,7 +288,9 @@ class _Import:
         ref_at = header.index("ref") if "ref" in header else None
         kind_of = itemgetter(header.index("kind"))
         at_a_glance = PlainBatches(header)
-        kinds: Counter[str] = Counter()  # of the rows written (SQL would have to read them back)
+        # Rows written of each kind outside the vocabulary (SQL would have to read them back).
+        # A batch's kinds are known, nearly always: only the others are counted, row by row.
+        kinds: Counter[str] = Counter()
         batch: list[list[str]] = []
         batch_lines: list[int] = []
 
@@ -296,9 +298,12 @@ class _Import:
             if len(batch) >= BATCH_ROWS:
                 self.search_index.pause()
             refused = set(bulk.add(batch, plain=at_a_glance.plain(batch)))
-            kinds.update(map(kind_of, batch))
-            for index in refused:
-                kinds[kind_of(batch[index])] -= 1
+            unknown = {kind for kind in set(map(kind_of, batch)) if kind and not is_known_kind(kind)}
+            if unknown:
+                kinds.update(kind for kind in map(kind_of, batch) if kind in unknown)
+                for index in refused:
+                    if kind_of(batch[index]) in unknown:
+                        kinds[kind_of(batch[index])] -= 1
             lines.next_id = bulk.batch_first_id  # rows of the row-by-row path may have come between
             if not refused and batch_lines and batch_lines[-1] - batch_lines[0] == len(batch_lines) - 1:
                 lines.add_run(batch_lines[0], len(batch_lines))  # the usual batch: one run of lines
