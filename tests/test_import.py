@@ -221,3 +221,44 @@ def test_a_ref_names_one_event_of_its_case(case_db, tmp_path):
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO events (case_id, ref, date_start, kind, summary) VALUES ('c1', 'R', '2021-01-02', 'note', 'y')")
     conn.close()
+
+
+def test_bulk_rows_handed_over_in_batches_keep_their_lines_through_blanks_wrapped_cells_and_bad_rows(
+        case_db, tmp_path, monkeypatch):
+    """A bulk file goes to SQLite several rows at a time: a blank line, a cell wrapped over two
+    lines, a row of the wrong width and a bad byte in later batches must each still be
+    named at their own line, and nothing is imported."""
+    import caseline.importing as importing
+
+    monkeypatch.setattr(importing, "BATCH_ROWS", 3)
+    lines = [CSV_HEADER.strip(),                    # 1
+             "c1,2021-09-01,,note,,a",              # 2
+             "",                                    # 3: blank, passed over
+             'c1,2021-09-02,,note,,"two',           # 4
+             'lines"',                              # 5
+             "c1,2021-09-03,,note",                 # 6: too few fields
+             "c1,2021-09-04,,note,,b",              # 7
+             "c1,04/09/2021,,note,,c",              # 8: not a date
+             "c1,2021-09-05,,note,,d",              # 9
+             "c1,2021-09-06,,note,,e" + "x" * 200_000,  # 10: not valid CSV (a cell over csv's limit)
+             "c1,2021-09-07,,note,,f"]              # 11
+    csv = write(tmp_path / "e.csv", "\n".join(lines) + "\n")
+    with pytest.raises(ImportFailed) as caught:
+        _import(case_db, csv)
+    problems = caught.value.problems
+    assert any("e.csv:6:" in p and "has 4 fields, the header has 6" in p for p in problems), problems
+    assert any("e.csv:8: date_start:" in p for p in problems), problems
+    assert any("e.csv:10:" in p and "not valid CSV" in p for p in problems), problems
+    assert _count(case_db) == 0
+
+
+def test_bulk_rows_handed_over_in_batches_are_stored_in_file_order(case_db, tmp_path, monkeypatch):
+    import caseline.importing as importing
+
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)
+    rows = "".join(f"c1,2021-09-{day:02d},,note,,row {day}\n" for day in range(1, 8))
+    _import(case_db, write(tmp_path / "e.csv", CSV_HEADER + "\n" + rows))
+    conn = open_database(case_db, read_only=True)
+    stored = [row[0] for row in conn.execute("SELECT summary FROM events ORDER BY id")]
+    conn.close()
+    assert stored == [f"row {day}" for day in range(1, 8)]
