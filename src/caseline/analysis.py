@@ -320,7 +320,9 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     # Two scans of a long case that are SQLite's work alone (the chronology's last day; its
     # visits summed up by day, kind and subject) run beside the reading of the facts, on a
     # connection of their own: SQLite works without holding Python's lock.
-    scans = _alongside(conn, lambda other: (chronology_end(other, case_id),
+    # A live case is judged today and its records run to today: its last event is not needed.
+    live = as_of is None and case.as_of is None and not case.illustrative
+    scans = _alongside(conn, lambda other: (None if live else chronology_end(other, case_id),
                                             VisitDays(other, case_id, streamable) if long_case else None),
                        apart=long_case and alongside)
     recorded = reads_recorded(rules.values())
