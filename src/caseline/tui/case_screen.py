@@ -300,7 +300,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
-        flags, rules, anchors = list(analysis.flags), dict(analysis.rules), dict(analysis.anchors)
+        # The anchors are only read: shared with the cached analysis, not copied (a whole
+        # extract's run to a million events).
+        flags, rules, anchors = list(analysis.flags), dict(analysis.rules), analysis.anchors
         self.as_of_text = analysis.as_of_text
         ids, starts, reach = self.ids, self.starts, self.reach
         self.rules = rules  # read by the model's placement (stability threshold)
