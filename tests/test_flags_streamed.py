@@ -98,3 +98,27 @@ def test_writing_a_cases_flags_holds_none_of_them(tmp_path):
     print(f"flags: peak {small / 1e6:.1f} MB for {small_lines} flags, {large / 1e6:.1f} MB for {large_lines}: "
           f"{per_change:.0f} bytes a change")
     assert per_change < 700, f"{per_change:.0f} bytes more for each change: its flags are being held"
+
+
+def test_a_long_case_gives_the_same_answer_with_its_scans_beside_the_facts_or_after_them(tmp_path, monkeypatch):
+    """The explorer's child makes a long case's own scans (its visits summed up by day, its
+    last day) one after another; the CLI makes them in a thread beside the facts. Every
+    sample, read as a long case at its own as-of and at a later one, gets the same answer
+    either way."""
+    import caseline.analysis as analysis
+
+    monkeypatch.setattr(analysis, "STREAM_VISITS_OVER", 0)  # every case streams its visits
+    build_sample_database(tmp_path / "s.db")
+    conn = open_database(tmp_path / "s.db", read_only=True)
+    compared = 0
+    for case in list_cases(conn):
+        for as_of in (None, date(2026, 12, 1)):
+            answers = []
+            for alongside in (True, False):
+                head, flags = analyse_streamed(conn, case.id, as_of, alongside=alongside)
+                with collector_paused():
+                    answers.append((head.as_of, head.as_of_source, tuple(flags)))
+            assert answers[0] == answers[1], case.id
+            compared += len(answers[0][2])
+    conn.close()
+    assert compared > 100
