@@ -446,7 +446,9 @@ class VisitDays:
         if not self.readable:
             return None
         wanted, before, after = set(kinds), f"{until.isoformat()}~", since.isoformat()
-        # Which events of a day come into it: the statement a day read in full uses.
+        # Which events of a day come into it: the statement a day read in full uses. ('~'
+        # sorts after a time written after the day, and a short date after any day that may
+        # end it: such rows come in, and are refused.)
         excluded = sorted(others)
         where = (f"case_id = ? AND kind IN ({','.join('?' * len(wanted))}) AND date_start <= ? "
                  f"AND ({_LAST_DAY} >= ? OR length({_LAST_DAY}) < 10)"
