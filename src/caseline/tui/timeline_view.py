@@ -170,7 +170,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self.match_rows: frozenset[int] = frozenset()
         self.has_age = any(p.born is not None for p in self.children_by_id.values())
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
-        self._measured: tuple[list[list[int]], int, int] | None = None
+        self._measured: tuple[set[tuple[int, ...]], int, int] | None = None
         self._columns_for: tuple[int, Columns] | None = None
         self._approximate: dict[str, bool] = {}
         self.renders = 0  # rows rendered (not served from cache): for tests and benchmarks
@@ -304,21 +304,24 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
 
     # Columns ---------------------------------------------------------------------------------
 
-    def _measure(self) -> tuple[list[list[int]], int, int]:
-        """Date form lengths, the longest kind and actor over the first rows and every flag."""
+    def _measure(self) -> tuple[set[tuple[int, ...]], int, int]:
+        """Date form lengths, the longest kind and actor over the first rows and every flag.
+
+        Each distinct run of form lengths is kept once: the columns need only the widest at
+        each level, and a long case's tens of thousands of flags share a few dozen."""
         if self._measured is None:
             model = self.model
-            dates: list[list[int]] = []
+            dates: set[tuple[int, ...]] = set()
             kind, actor = 4, 0
             for pos in range(min(model.event_count, MEASURED_ROWS)):
                 event = self.pages.event_at(pos)
                 if event is None:
                     continue
-                dates.append([len(f) for f in date_forms(event.dates)])
+                dates.add(tuple(len(f) for f in date_forms(event.dates)))
                 kind = max(kind, len(clean(event.kind)))
                 actor = max(actor, len(self._actor_name(event.actor)))
             for flag in model.flags:
-                dates.append([len(f) for f in flag_date_forms(flag, self._is_approximate(flag))])
+                dates.add(tuple(len(f) for f in flag_date_forms(flag, self._is_approximate(flag))))
                 kind = max(kind, len(FLAG_KIND_LABEL.get(flag.kind, flag.kind)))
             self._measured = (dates, kind, actor)
         return self._measured

@@ -16,7 +16,7 @@ Pure functions of strings and widths: no Textual, no Rich.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -90,7 +90,7 @@ class Columns:
 
 def layout_columns(
     width: int,
-    date_widths: Iterable[list[int]],
+    date_widths: Iterable[Sequence[int]],
     has_age: bool,
     kind_width: int,
     actor_width: int,
