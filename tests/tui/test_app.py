@@ -317,9 +317,10 @@ async def test_filter_ticks_several_kinds_and_a_rule(leics_db):
         screen = app.screen
         assert screen.model.event_count == 3 + 4
         assert "kind=cin_visit,worker_allocated" in screen.status_text
-        # The lanes follow: the Flags lane holds only the flags shown.
+        # The lanes follow: the Flags lane marks the shown flags' days and severities only.
         flag_lane = next(lane for lane in screen.lanes.shown_lanes if lane.name == "Flags")
-        assert len(flag_lane.marks) == len(screen.model.flags)
+        days = screen.model.flag_days()
+        assert flag_lane.marks == sorted({(days[f.key], f.severity) for f in screen.model.flags})
         await pilot.press("escape")  # the first escape clears the filter
         await pilot.pause()
         assert not screen.event_filter.active

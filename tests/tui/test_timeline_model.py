@@ -372,3 +372,12 @@ def _first_day(text: str) -> int:
     from caseline.dates import OrdinalCache
 
     return OrdinalCache().first(text)
+
+
+def test_the_flags_lane_keeps_one_mark_a_day_and_severity():
+    """Many flags on one day draw one mark of each severity: a long case's tens of thousands
+    of worker changes fall on a few thousand days."""
+    many = [flag("worker_change", "2020-03-02", severity="info", key=f"w{n}") for n in range(50)]
+    many += [flag("gap", "2020-03-02", key="g"), flag("worker_change", "2020-04-01", severity="info", key="later")]
+    lanes = build_lanes([], many, first=d("2020-01-01"), last=d("2020-12-31"))
+    assert lanes.lanes[-1].marks == [(d("2020-03-02"), "breach"), (d("2020-03-02"), "info"), (d("2020-04-01"), "info")]

@@ -208,7 +208,9 @@ def build_lanes(
         return found
 
     mark_days = mark_days or {}
-    marks = sorted((mark_days.get(f.key, f.start.toordinal()), f.severity) for f in flag_list)
+    # A mark a day and severity: more on the same day draw nothing more (a long case's
+    # tens of thousands of flags fall on a few thousand days, drawn at every paint).
+    marks = sorted({(mark_days.get(f.key, f.start.toordinal()), f.severity) for f in flag_list})
     flag_lane = Lane("Flags", "marks", marks=marks,
                      spans=flag_spans(flag_list))
     combined = status_and_visits(rows, "")
