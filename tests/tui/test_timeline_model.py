@@ -381,3 +381,14 @@ def test_the_flags_lane_keeps_one_mark_a_day_and_severity():
     many += [flag("gap", "2020-03-02", key="g"), flag("worker_change", "2020-04-01", severity="info", key="later")]
     lanes = build_lanes([], many, first=d("2020-01-01"), last=d("2020-12-31"))
     assert lanes.lanes[-1].marks == [(d("2020-03-02"), "breach"), (d("2020-03-02"), "info"), (d("2020-04-01"), "info")]
+
+
+def test_a_day_of_very_many_events_is_read_in_pieces_in_id_order(monkeypatch):
+    """A group's ids too long to split at once are read a piece at a time, cut at commas,
+    and come out in id order whatever order the text gives them."""
+    import caseline.store.timeline as timeline
+
+    monkeypatch.setattr(timeline, "_GROUP_PIECE", 7)
+    assert list(timeline._group_ids("1,2,3,10,11,12,100,1000,10000")) == [1, 2, 3, 10, 11, 12, 100, 1000, 10000]
+    assert list(timeline._group_ids("12,3,1000,1,2,10,11,100,10000")) == [1, 2, 3, 10, 11, 12, 100, 1000, 10000]
+    assert list(timeline._group_ids("5")) == [5]

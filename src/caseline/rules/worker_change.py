@@ -175,8 +175,8 @@ def _stability(rule: Rule, case: CaseFacts, kinds: Sequence[str]) -> list[Flag]:
     definite = _SlidingWorkers(allocations)
     for i, latest in enumerate(allocations):
         # Possible: the earlier allocation's latest date may fall within the window.
-        first_possible = possible.advance(i, lambda k: leaves_latest[k] <= latest.dates.start)
-        definite.advance(i, lambda k: leaves_earliest[k] <= latest.dates.end)
+        first_possible = possible.advance(i, leaves_latest, latest.dates.start)
+        definite.advance(i, leaves_earliest, latest.dates.end)
         if possible.distinct() >= threshold:
             is_definite = definite.distinct() >= threshold
             if cluster is not None and first_possible <= cluster[1]:
@@ -198,18 +198,24 @@ class _SlidingWorkers:
         self.low = 0
         self.counts: dict[str, int] = {}
 
-    def advance(self, high: int, outside) -> int:
-        """Take allocation *high* in, drop those whose index is *outside* the window; return
-        the first index that counts (the worker in post when the window opened)."""
-        actor = self.allocations[high].actor
-        self.counts[actor] = self.counts.get(actor, 0) + 1
-        while self.low < high and outside(self.low):
-            gone = self.allocations[self.low].actor
-            self.counts[gone] -= 1
-            if not self.counts[gone]:
-                del self.counts[gone]
-            self.low += 1
-        return max(0, self.low - 1)
+    def advance(self, high: int, leaves: Sequence[date], day: date) -> int:
+        """Take allocation *high* in, drop those that left the window by *day* (allocation
+        *k* leaves on ``leaves[k]``); return the first index that counts (the worker in post
+        when the window opened)."""
+        allocations, counts = self.allocations, self.counts
+        actor = allocations[high].actor
+        counts[actor] = counts.get(actor, 0) + 1
+        low = self.low
+        while low < high and leaves[low] <= day:
+            gone = allocations[low].actor
+            left = counts[gone] - 1
+            if left:
+                counts[gone] = left
+            else:
+                del counts[gone]
+            low += 1
+        self.low = low
+        return max(0, low - 1)
 
     def distinct(self) -> int:
         before = self.allocations[self.low - 1].actor if self.low > 0 else None
