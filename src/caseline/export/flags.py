@@ -55,33 +55,37 @@ def flags_json(analysis: CaseAnalysis, out: TextIO, flags: Iterable[Flag] | None
 
 def _flag_line_writer():
     """``json.dumps(flag_record(flag), ensure_ascii=True)``, made faster for a stream of
-    flags: a long case's hundred thousand share a few rules, kinds and citations, so each of
-    those is encoded once, and no dictionary is built per flag. A flag holding anything but
+    flags: a long case's hundred thousand share a few rules, kinds and citations, so the
+    fields between the key and the dates, and those after the message, are encoded once for
+    each combination met, and no dictionary is built per flag. A flag holding anything but
     the usual types is encoded the plain way."""
     from json.encoder import encode_basestring_ascii as quoted
 
-    encoded: dict[str, str] = {}
-
-    def shared(text: str) -> str:
-        found = encoded.get(text)
-        if found is None:
-            found = encoded[text] = quoted(text)
-        return found
+    middles: dict[tuple, str] = {}  # kind, rule, severity, certainty -> their fields
+    tails: dict[tuple, str] = {}  # subject, status, citation -> their fields and the label
 
     def line(flag: Flag) -> str:
         due, events = flag.due, flag.events
         if not all(e.__class__ is int for e in events):  # (True would be written True, not true)
             return json.dumps(flag_record(flag), ensure_ascii=True)
-        status = flag.status
         try:
-            label = STATUS_LABELS.get(status, status.replace("_", " "))
-            return (f'{{"key": {quoted(flag.key)}, "kind": {shared(flag.kind)}, "rule": {shared(flag.rule)}, '
-                    f'"severity": {shared(flag.severity)}, "certainty": {shared(flag.certainty)}, '
-                    f'"start": {quoted(flag.start.isoformat())}, "end": {quoted(flag.end.isoformat())}, '
-                    f'"due": {quoted(due.isoformat()) if due else "null"}, '
-                    f'"events": [{", ".join(map(str, events))}], "message": {quoted(flag.message)}, '
-                    f'"subject": {shared(flag.subject)}, "status": {shared(status)}, '
-                    f'"citation": {shared(flag.citation)}, "status_label": {shared(label)}}}')
+            shared = (flag.kind, flag.rule, flag.severity, flag.certainty)
+            head = middles.get(shared)
+            if head is None:
+                head = middles[shared] = (
+                    f', "kind": {quoted(flag.kind)}, "rule": {quoted(flag.rule)}, '
+                    f'"severity": {quoted(flag.severity)}, "certainty": {quoted(flag.certainty)}, ')
+            status = flag.status
+            shared = (flag.subject, status, flag.citation)
+            tail = tails.get(shared)
+            if tail is None:
+                label = STATUS_LABELS.get(status, status.replace("_", " "))
+                tail = tails[shared] = (
+                    f', "subject": {quoted(flag.subject)}, "status": {quoted(status)}, '
+                    f'"citation": {quoted(flag.citation)}, "status_label": {quoted(label)}}}')
+            return (f'{{"key": {quoted(flag.key)}{head}"start": {quoted(flag.start.isoformat())}, '
+                    f'"end": {quoted(flag.end.isoformat())}, "due": {quoted(due.isoformat()) if due else "null"}, '
+                    f'"events": [{", ".join(map(str, events))}], "message": {quoted(flag.message)}{tail}')
         except (TypeError, AttributeError):  # a field that is not text: the plain way
             return json.dumps(flag_record(flag), ensure_ascii=True)
 
