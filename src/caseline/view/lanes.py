@@ -154,9 +154,10 @@ def build_lanes(
     """
     people = people or {}
     flag_list = sorted(flags, key=lambda f: f.sort_key)
-    days = [r[4] for r in rows] + [f.start.toordinal() for f in flag_list] + \
-        [days_[0] for days_ in (visits or {}).values() if days_]
-    first = first if first is not None else (min(days) if days else date.today().toordinal())
+    if first is None:  # (the callers with a long case's flags know it)
+        days = [r[4] for r in rows] + [f.start.toordinal() for f in flag_list] + \
+            [days_[0] for days_ in (visits or {}).values() if days_]
+        first = min(days) if days else date.today().toordinal()
     last = last if last is not None else (max([r[5] for r in rows] + [f.end.toordinal() for f in flag_list] + [first]))
 
     lanes: list[Lane] = []
