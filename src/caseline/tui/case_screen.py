@@ -320,7 +320,8 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         """The lanes' last day: the furthest any event reaches. The whole index, unfiltered,
         knows it already (the last of its running reach); else SQLite scans for it."""
         reach = self.reach
-        if self.index_complete and len(reach) and not (self.event_filter.active or self.investigator.filter_active):
+        if self.index_complete and reach is not None and len(reach) \
+                and not (self.event_filter.active or self.investigator.filter_active):
             return max(self.first_day, int(reach[-1]))
         end = chronology_end(conn, self.case_id)
         return max(self.first_day, end.toordinal()) if end is not None else self.last_day
