@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from caseline.analysis import analyse, clear_cache
-from caseline.analysis_child import AnalysisStopped, ChildAnalysis, pack_flags, unpack_flags
+from caseline.analysis_child import AnalysisStopped, ChildAnalysis
+from caseline.flag_table import FlagTable
 from caseline.samples import build_sample_database
 from caseline.store import StoreError, list_cases, open_database
 
@@ -35,13 +36,17 @@ def test_every_sample_case_comes_back_from_the_child_as_it_is_here(samples):
     assert sum(len(a.flags) for a in here.values()) > 50
 
 
-def test_packing_keeps_every_field_of_every_flag(samples):
+def test_the_flags_come_as_a_table_in_sort_order(samples):
+    """Sent three at a time, each part's new rules and severities extend the codes before."""
     conn = open_database(samples, read_only=True)
     clear_cache()
-    found = analyse(conn, "leicestershire-21-018-990")
+    here = analyse(conn, "leicestershire-21-018-990")
     conn.close()
-    assert any(f.due is not None for f in found.flags) and any(f.due is None for f in found.flags)
-    assert tuple(unpack_flags(pack_flags(found.flags))) == found.flags
+    apart = ChildAnalysis(str(samples), "leicestershire-21-018-990", flags_a_message=3).result()
+    assert isinstance(apart.flags, FlagTable) and len(apart.flags) == len(here.flags) > 6
+    assert any(f.due is not None for f in apart.flags) and any(f.due is None for f in apart.flags)
+    assert list(apart.flags) == list(here.flags)
+    assert [f.sort_key for f in apart.flags] == sorted(f.sort_key for f in apart.flags)
 
 
 def test_the_childs_error_is_raised_here(samples):

@@ -13,9 +13,10 @@ the rules finish, ``("head", the analysis without its flags)``, ``("flags", part
 ``("end",)``, or ``("error", exception)`` at any point. Nothing goes anywhere else: its stderr
 is discarded (a traceback might quote a record) and it never touches the network.
 
-Flags cross as plain tuples (dates as day numbers: a third of the time pickling the records
-takes, on each side), in parts of 20,000 as the engine makes them, so neither side holds more
-than a part twice over; the start days of their events (anchors) are found by the parent.
+Flags cross as columns (:class:`~caseline.flag_table.FlagTable` parts: arrays, and the keys and
+messages compressed, which the child makes on its own core), in parts of 20,000 as the engine
+makes them; the parent appends each to one table and makes no record of them. The start days
+of their events (anchors) are the parent's to find.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ import select
 import struct
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
 from caseline.analysis import CaseAnalysis, collector_paused
-from caseline.model import Flag
+from caseline.flag_table import FlagTable, FlagTableBuilder
 
 __all__ = ["ChildAnalysis", "AnalysisStopped", "ChildFailed"]
 
@@ -81,12 +82,13 @@ class ChildAnalysis:
 
     def result(self, progress: Callable[[int, int], None] | None = None,
                cancelled: Callable[[], bool] | None = None,
-               anchors: Callable[[set[int]], Mapping[int, int]] | None = None) -> CaseAnalysis:
-        """The analysis, once the child has sent it all (its flags come in parts as the
-        engine makes them, and are made into records here meanwhile).
+               anchors: Mapping[int, int] | None = None) -> CaseAnalysis:
+        """The analysis, once the child has sent it all; its flags are a
+        :class:`~caseline.flag_table.FlagTable`, filled part by part as they arrive.
 
         *anchors* gives the start days of the events the flags rest on (the explorer has them
-        in its index); by default they are read from the database.
+        in its index, and hands over a look-up rather than a copy); by default they are read
+        from the database.
 
         Raises:
             AnalysisStopped: when *cancelled* turned true first (the child is ended).
@@ -94,8 +96,7 @@ class ChildAnalysis:
             the child's own exception (a :class:`~caseline.store.StoreError`, a
             :class:`~caseline.dates.DateError`...).
         """
-        head, flags, days, found = None, [], {}, {}
-        anchors_of = anchors or self._stored_anchors
+        head, flags = None, FlagTable()
         try:
             while True:
                 message = self._receive(cancelled)
@@ -105,20 +106,16 @@ class ChildAnalysis:
                 elif message[0] == "head":
                     head = message[1]
                 elif message[0] == "flags":
-                    with collector_paused():  # tens of thousands made, none in a cycle
-                        part = unpack_flags(message[1], days)
-                        # Each part's anchors while the child makes the next.
-                        wanted = {event_id for flag in part for event_id in flag.events}.difference(found)
-                        if wanted:
-                            found.update(anchors_of(wanted))
-                        flags.extend(part)
+                    flags.add_part(message[1])
                 elif message[0] == "end":
                     break
                 else:
                     raise message[1]
         finally:
             self.stop()
-        return replace(head, flags=tuple(flags), anchors=found)
+        if anchors is None:
+            anchors = self._stored_anchors(flags.event_ids())
+        return replace(head, flags=flags, anchors=anchors)
 
     def _stored_anchors(self, event_ids: set[int]) -> Mapping[int, int]:
         from caseline.store import open_database
@@ -168,31 +165,6 @@ class ChildAnalysis:
             pass
 
 
-# Packing -----------------------------------------------------------------------------------
-
-
-def pack_flags(flags: Iterable[Flag]) -> list[tuple]:
-    return [(f.key, f.kind, f.rule, f.severity, f.certainty, f.start.toordinal(), f.end.toordinal(),
-             f.due.toordinal() if f.due is not None else 0, f.events, f.message, f.subject, f.status,
-             f.citation) for f in flags]
-
-
-def unpack_flags(rows: Iterable[tuple], days: dict[int, date] | None = None) -> list[Flag]:
-    """Records from :func:`pack_flags`; *days* shares each day's date object between them."""
-    days = {} if days is None else days
-
-    def day(number: int) -> date:
-        found = days.get(number)
-        if found is None:
-            found = days[number] = date.fromordinal(number)
-        return found
-
-    return [Flag(key, kind, rule, severity, certainty, day(start), day(end), day(due) if due else None,
-                 events, message, subject, status, citation)
-            for key, kind, rule, severity, certainty, start, end, due, events, message, subject, status,
-            citation in rows]
-
-
 # The child ---------------------------------------------------------------------------------
 
 
@@ -220,13 +192,13 @@ def _main() -> int:
                 send(("head", head))
                 # Sent as they are made: the child never holds them all, and the explorer
                 # makes records of each part while the engine makes the next.
-                part: list[Flag] = []
+                builder, part = FlagTableBuilder(), []
                 for flag in flags:
                     part.append(flag)
                     if len(part) >= flags_a_message:
-                        send(("flags", pack_flags(part)))
+                        send(("flags", builder.part(part)))
                         part = []
-                send(("flags", pack_flags(part)))
+                send(("flags", builder.part(part)))
         finally:
             conn.close()
         send(("end",))

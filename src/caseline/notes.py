@@ -107,7 +107,12 @@ class PlacedNotes:
 
 def place_notes(notes: Iterable[Note], flags: Iterable[Flag]) -> PlacedNotes:
     """Put each note with its event, its flag (by key), the case, or among the unplaced."""
-    keys = {flag.key for flag in flags}
+    from caseline.flag_table import FlagTable
+
+    notes = list(notes)
+    wanted = {note.flag_key for note in notes if note.flag_key and note.event_id is None}
+    # Only the keys notes name are looked for (a long case's table holds its keys compressed).
+    keys = flags.keys_among(wanted) if isinstance(flags, FlagTable) else {f.key for f in flags if f.key in wanted}
     placed = PlacedNotes()
     for note in notes:
         if note.deleted:

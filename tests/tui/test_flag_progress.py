@@ -7,6 +7,7 @@ import threading
 
 from caseline.analysis import analyse, clear_cache
 from caseline.store import open_database
+from caseline.view.rows import IndexDays
 
 from .conftest import LEICS, LEICS_FLAGS, analysis_from, make_app, settle
 
@@ -104,7 +105,9 @@ async def test_a_long_cases_flags_come_from_a_child_process_and_match_the_engine
         assert started == [LEICS]
         assert screen.flags_ready and screen.flag_error is None
         assert screen.flags == list(expected.flags)
-        assert screen.anchors == dict(expected.anchors)  # found in the screen's own index
+        # Looked up in the screen's own index (not copied), and the same days as the engine's.
+        assert isinstance(screen.anchors, IndexDays) and screen.anchors.starts is screen.starts
+        assert expected.anchors and all(screen.anchors[e] == day for e, day in expected.anchors.items())
         assert screen.flags_progress is not None and screen.flags_progress[0] == screen.flags_progress[1]
         assert f"{len(expected.flags)} flags" in screen.status_text
     clear_cache()

@@ -74,7 +74,7 @@ async def test_cin_gap_absent_then_overdue_then_closed_by_the_november_visit(sam
         (running,) = cin_gaps(screen)
         assert running.key.endswith(":open") and running.certainty == "definite"
         assert "CIN visit overdue by 9 days" in screen.status_text
-        assert any(row.flag is running for row in map(screen.model.row, range(len(screen.model))))
+        assert any(row.flag == running for row in map(screen.model.row, range(len(screen.model))))
         # Next event: the mid-November pause point comes first, then the visit itself.
         await pilot.press("right")
         await settle(pilot)

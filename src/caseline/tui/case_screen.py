@@ -20,22 +20,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dataclasses import replace as dataclass_replace
 
 from caseline.analysis import collector_paused
 from caseline.analysis_child import AnalysisStopped
 from caseline.dates import DateRange, format_range
+from caseline.flag_table import FlagTable
 from caseline.guidance import Rule
 from caseline.model import EventFilter, Flag
 from caseline.sanitize import clean
 from caseline.store import chronology_end, distinct_values, get_case, get_events, list_people
-from caseline.store.timeline import (anchor_dates, load_index, load_lane_bars, load_lane_visits, search_matches, search_positions,
+from caseline.store.timeline import (load_index, load_lane_bars, load_lane_visits, search_matches, search_positions,
                                      search_rowids)
 from caseline.view.labels import SYMBOLS
 from caseline.view.lanes import BAR_KINDS, VISIT_KINDS, build_lanes
-from caseline.view.rows import EventPages, IdPositions, RowModel, id_positions
+from caseline.view.rows import EventPages, IdPositions, IndexDays, RowModel, id_positions
 from caseline.tui.commands import CaselineCommands
 from caseline.tui.dialogs import ChildScreen, FilterScreen, GotoDateScreen, SearchBar
 from caseline.tui.footer import FittedFooter
@@ -113,7 +114,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.case_id = case_id
         self.case = get_case(self.conn, case_id, count_events=False)  # counted from the index
         self.people = {person.id: person for person in list_people(self.conn, case_id)}
-        self.flags: list[Flag] = []
+        self.flags = FlagTable()  # columns: a long case's flags are never all records at once
         self.flags_ready = False
         self.flags_progress: tuple[int, int] | None = None  # (rules done, rules in all) while computing
         self._flags_started = False
@@ -199,7 +200,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         when a filter is on: the UI thread then rebuilds it from what the filter keeps."""
         if self.event_filter.active or self.investigator.filter_active:
             return None
-        return self._new_model(ids, starts, reach, [f for f in flags if self.show_met or f.kind != "met"], anchors)
+        return self._new_model(ids, starts, reach, flags.where(not_kinds=() if self.show_met else {"met"}), anchors)
 
     def _new_model(self, ids, starts, reach, flags: list[Flag], anchors: dict[int, int]) -> RowModel:
         """The rows for these events and flags under the filter in force."""
@@ -294,15 +295,15 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             try:
                 analysis = app.collect_analysis(self.case_id, conn, child=child, progress=progress,
                                                 cancelled=lambda: worker.is_cancelled,
-                                                anchors=partial(self._anchor_days, conn))
+                                                anchors=self._index_days())
             except AnalysisStopped:
                 return  # the case was left
             except Exception as exc:  # shown, not raised: the timeline stays usable without flags
                 app.call_from_thread(self._flags_failed, f"{type(exc).__name__}: {exc}")
                 return
-        # The anchors are only read: shared with the cached analysis, not copied (a whole
-        # extract's run to a million events).
-        flags, rules, anchors = list(analysis.flags), dict(analysis.rules), analysis.anchors
+        # The flags and anchors are only read: shared with the cached analysis, not copied
+        # (a whole extract's run to a million events).
+        flags, rules, anchors = FlagTable.from_flags(analysis.flags), dict(analysis.rules), analysis.anchors
         self.as_of_text = analysis.as_of_text
         ids, starts, reach = self.ids, self.starts, self.reach
         self.rules = rules  # read by the model's placement (stability threshold)
@@ -310,10 +311,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         # the collector's passes over what is already held would be two thirds of its time.
         with collector_paused():
             model = self._model_in_worker(ids, starts, reach, flags, anchors)
-            mark_days = model.flag_days() if model is not None else None
             # Checks met are information kept off the lanes (the timeline shows them on request).
-            lanes = build_lanes(lane_rows, [f for f in flags if f.kind != "met"], self.people, self.first_day,
-                                last_day, visits=visits, mark_days=mark_days)
+            lanes = build_lanes(lane_rows, flags.where(not_kinds={"met"}), self.people, self.first_day,
+                                last_day, visits=visits, marks=self._lane_marks(model))
         app.call_from_thread(self._flags_ready, flags, rules, anchors, lanes, (model, ids))
 
     def _chronology_end_day(self, conn: sqlite3.Connection) -> int:
@@ -326,18 +326,19 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         end = chronology_end(conn, self.case_id)
         return max(self.first_day, end.toordinal()) if end is not None else self.last_day
 
-    def _anchor_days(self, conn: sqlite3.Connection, event_ids: set[int]) -> dict[int, int]:
-        """Start days of these events: from the index in memory when it is the whole case's,
-        else read."""
+    def _index_days(self) -> IndexDays | None:
+        """Start days of events, looked up in the index in memory when it is the whole case's
+        (``None``: the analysis reads those its flags rest on)."""
         positions, ids, starts = self.positions, self.ids, self.starts
         if positions is None or positions.ids is not ids:
-            return anchor_dates(conn, event_ids)
-        found = {}
-        for event_id in event_ids:
-            at = positions.get(event_id)
-            if at is not None:
-                found[event_id] = starts[at]
-        return found
+            return None
+        return IndexDays(positions, starts)
+
+    @staticmethod
+    def _lane_marks(model: RowModel | None) -> set[tuple[int, str]] | None:
+        """The Flags lane's marks: each flag shown but checks met (information kept off the
+        lanes), where the timeline places it."""
+        return model.flag_marks(skip_kinds={"met"}) if model is not None else None
 
     def _flags_progress(self, done: int, total: int) -> None:
         self.flags_progress = (done, total)
@@ -357,17 +358,16 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         worker: the visits of a long case take a scan)."""
         if not self.flags_ready and not self.lanes_read:
             return  # the flags worker draws them when it is done
-        flags = [f for f in self.model.flags if f.kind != "met"] if self.flags_ready else []
+        flags = self.model.flags.where(not_kinds={"met"}) if self.flags_ready else FlagTable()
         self.refilter_lanes(self.event_filter, self._flag_event_ids() if self.event_filter.flags_active else None,
-                            flags, self.model.flag_days())
+                            flags, self._lane_marks(self.model))
 
     @work(thread=True, exclusive=True, group="lanes")
-    def refilter_lanes(self, chosen: EventFilter, flag_event_ids, flags: list[Flag], mark_days) -> None:
+    def refilter_lanes(self, chosen: EventFilter, flag_event_ids, flags: FlagTable, marks) -> None:
         with self.app.worker_connection() as conn:
             rows = load_lane_bars(conn, self.case_id, BAR_KINDS, chosen, flag_event_ids)
             visits = load_lane_visits(conn, self.case_id, VISIT_KINDS, chosen, flag_event_ids)
-        lanes = build_lanes(rows, flags, self.people, self.first_day, self.last_day, visits=visits,
-                            mark_days=mark_days)
+        lanes = build_lanes(rows, flags, self.people, self.first_day, self.last_day, visits=visits, marks=marks)
         self.app.call_from_thread(self._filtered_lanes_ready, chosen, lanes)
 
     def _filtered_lanes_ready(self, chosen: EventFilter, lanes) -> None:
@@ -404,12 +404,18 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.flag_error = message
         self._update_status()
 
-    def _shown_flags(self) -> list[Flag]:
-        chosen = self.event_filter
+    def _shown_flags(self) -> FlagTable:
+        """The flags the filters keep, as a view of the table (its columns chosen by kind,
+        severity and rule; a record is made of each only for the child, tag and notes tests)."""
+        chosen, investigator = self.event_filter, self.investigator
         tagged = self.tagged_flag_keys(chosen.tags) if chosen.tags else None
-        return [flag for flag in self.flags
-                if chosen.keeps_flag(flag) and (tagged is None or flag.key in tagged)
-                and (self.show_met or flag.kind != "met") and self.investigator.keeps_flag(flag)]
+
+        def keeps(flag: Flag) -> bool:
+            return chosen.keeps_flag(flag) and (tagged is None or flag.key in tagged) and investigator.keeps_flag(flag)
+
+        return self.flags.where(not_kinds=() if self.show_met else {"met"}, severities=chosen.severities or None,
+                                rules=chosen.rules or None,
+                                test=keeps if chosen.subjects or tagged is not None or investigator.filter_active else None)
 
     def tagged_flag_keys(self, tags: frozenset[str]) -> set[str]:
         """Keys of the flags carrying a note with one of *tags* (the filter dialog's tags)."""
@@ -426,7 +432,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         return sorted({n.tag for group in (*placed.by_event.values(), *placed.by_flag.values()) for n in group})
 
     def _flag_event_ids(self) -> set[int]:
-        ids = {event_id for flag in self._shown_flags() for event_id in flag.events}
+        ids = self._shown_flags().event_ids()
         if self.event_filter.tags:
             ids |= self.tagged_event_ids(self.event_filter.tags)
         return ids
@@ -479,9 +485,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         else:
             filtered = self.event_filter.active or self.investigator.filter_active
             shown = self.model.flags if filtered else self.flags
-            counts = {severity: 0 for severity in SYMBOLS}
-            for flag in shown:
-                counts[flag.severity] = counts.get(flag.severity, 0) + 1
+            counts = {severity: 0 for severity in SYMBOLS} | shown.severity_counts()
             # Narrow: only the severities present (room for the filter and the title).
             narrow = self.has_class("-narrow")
             summary = " ".join(f"{counts[s]:,}{SYMBOLS[s]}" for s in SYMBOLS if counts[s] or not narrow)
@@ -503,7 +507,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                 # Narrow: "as of 6 Sep 2022", without where that day comes from (the overview,
                 # exports and a wide terminal say it), so the case's title keeps its room.
                 parts.append(self.as_of_text.split(" (")[0] if self.has_class("-narrow") else self.as_of_text)
-            met = sum(1 for flag in self.flags if flag.kind == "met")
+            met = self.flags.count_of("kind", "met")
             if met:
                 parts.append(f"{met:,} met {'shown' if self.show_met else 'hidden'} (m)")
         self.query_one("#case-status", Static).update(Text(" · ".join(parts)))
@@ -539,7 +543,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             flag, index = self.following
             if flag.events and flag.events[index % len(flag.events)] == event.id:
                 text.append(f"Event {index + 1} of {len(flag.events)} behind the flag (e: next)\n\n", "italic dim")
-        text.append_text(event_text(event, self.model.flags_by_event.get(event.id, []), self.people,
+        text.append_text(event_text(event, self.model.flags_of_event(event.id), self.people,
                                     self.panel.severity_styles()))
         text.append_text(self.investigator.panel_text(row))
         self.panel.show(text)
@@ -603,7 +607,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             self._jump_to_event(row.flag.events[0])
             self._update_panel()
             return
-        flags = self.model.flags_by_event.get(row.event_id or -1, [])
+        flags = self.model.flags_of_event(row.event_id) if row.event_id is not None else []
         if flags:
             self.following = None
             self._go(self.model.row_for_flag(flags[0]), "That flag is not shown")
@@ -736,7 +740,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         for actor in distinct_values(self.conn, self.case_id, "actor"):
             label = self.people[actor].name if actor in self.people else actor
             actors.append((actor, label))
-        rules = sorted({flag.rule for flag in self.flags})
+        rules = sorted(self.flags.distinct("rule"))
         rule_labels = [(rule, clean(self.rules[rule].title) if rule in self.rules else rule) for rule in rules]
         self.app.push_screen(FilterScreen(kinds, actors, self.event_filter, children=self.case_children(),
                                           rules=rule_labels, tags=self.note_tags()), self.apply_filter)

@@ -133,7 +133,7 @@ class Investigator:
         """*lanes* with a "Notes" lane marking the days that carry notes or stars."""
         days: list[int] = []
         anchors = self.screen.anchors
-        flag_days = {f.key: f.start.toordinal() for f in self.screen.flags}
+        flag_days = self.screen.flags.start_days_of_keys(set(self.placed.by_flag) | self.star_flags)
         for event_id in set(self.placed.by_event) | self.star_events:
             day = anchors.get(event_id) or self._event_day(event_id)
             if day is not None:
@@ -489,7 +489,8 @@ class InvestigatorActions:
                 return
             kind, value = target
             if kind == "flag":
-                flag = next((f for f in self.flags if f.key == value), None)
+                index = self.flags.index_of_key(value)
+                flag = self.flags[index] if index is not None else None
                 row = self.model.row_for_flag(flag) if flag is not None else None
                 self._go(row, "That flag is not shown (clear the filters)")
             elif kind == "event":

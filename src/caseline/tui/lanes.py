@@ -8,7 +8,6 @@ symbols: all of it readable without colour.
 
 from __future__ import annotations
 
-from datetime import date
 
 from rich.style import Style
 from rich.text import Text

@@ -1,5 +1,5 @@
-"""The case overview (``o``): what the case is, as of when, every flag grouped by rule with
-counts by severity, and the notes by tag. Enter on a flag or a note jumps to it.
+"""The case overview (``o``): what the case is, as of when, the flags grouped by rule with
+counts by severity (the first 200 of a rule listed), and the notes by tag. Enter on a flag or a note jumps to it.
 
 Everything shown comes from what the case screen already holds (its analysis and the
 investigator's notes); nothing is computed here. Text is cleaned and built as ``Text``.
@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from caseline.dates import format_day
 from caseline.export.chronology import TAG_HEADINGS
+from caseline.flag_table import FlagTable
 from caseline.guidance import Rule
 from caseline.model import SEVERITY_RANK, CaseInfo, Flag
 from caseline.sanitize import clean
@@ -29,30 +30,37 @@ from caseline.view.labels import SYMBOLS, severity_symbol
 __all__ = ["OverviewScreen", "overview_options"]
 
 ILLUSTRATIVE_BANNER = "ILLUSTRATIVE — dates invented for teaching"
+#: Flags listed under each rule: a whole extract's tens of thousands of worker changes would
+#: make a list nobody reads (and a record of each); the count says how many there are.
+FLAGS_A_RULE = 200
 
 
 def overview_options(flags: Sequence[Flag], rules: Mapping[str, Rule], investigator) -> list[Option]:
-    """The overview's lines: headings (disabled) and jumpable flags and notes."""
+    """The overview's lines: headings (disabled) and jumpable flags and notes; each rule lists
+    its first :data:`FLAGS_A_RULE` flags (the timeline's ``n`` walks the rest)."""
     options: list[Option] = []
-    by_rule: dict[str, list[Flag]] = {}
-    for flag in flags:
-        by_rule.setdefault(flag.rule, []).append(flag)
+    table = FlagTable.from_flags(flags)
+    rule_codes, rule_values = table.codes("rule")
+    severity_codes, severities = table.codes("severity")
+    by_rule: dict[str, list[int]] = {}
+    for index, code in enumerate(rule_codes):
+        by_rule.setdefault(rule_values[code], []).append(index)
 
-    def worst(rule_flags: list[Flag]) -> int:
-        return min(SEVERITY_RANK.get(f.severity, 9) for f in rule_flags)
+    def worst(indexes: list[int]) -> int:
+        return min(SEVERITY_RANK.get(severities[code], 9) for code in {severity_codes[i] for i in indexes})
 
-    options.append(Option(Text(f"Flags by rule ({len(flags)})", "bold underline"), disabled=True))
-    if not flags:
+    options.append(Option(Text(f"Flags by rule ({len(table):,})", "bold underline"), disabled=True))
+    if not table:
         options.append(Option(Text("  No flags at this as-of date."), disabled=True))
-    for rule_id, rule_flags in sorted(by_rule.items(), key=lambda item: (worst(item[1]), item[0])):
+    for rule_id, indexes in sorted(by_rule.items(), key=lambda item: (worst(item[1]), item[0])):
         rule = rules.get(rule_id)
-        counts = {s: sum(f.severity == s for f in rule_flags) for s in SYMBOLS}
+        counts = {s: 0 for s in SYMBOLS} | table.select(indexes).severity_counts()
         heading = Text(clean(rule.title if rule else rule_id), "bold")
         if rule is not None:
             heading.append(f" · {clean(rule.status_label)}", "italic")
-        heading.append("  " + "  ".join(f"{n}{SYMBOLS[s]}" for s, n in counts.items() if n))
+        heading.append("  " + "  ".join(f"{n:,}{SYMBOLS[s]}" for s, n in counts.items() if n))
         options.append(Option(heading, disabled=True))
-        for flag in rule_flags:
+        for flag in table.select(indexes[:FLAGS_A_RULE]):
             line = Text("  ")
             line.append(severity_symbol(flag.severity, flag.certainty))
             if flag.key in investigator.star_flags:
@@ -61,6 +69,10 @@ def overview_options(flags: Sequence[Flag], rules: Mapping[str, Rule], investiga
                 line.append("✎ ")
             line.append(clean(flag.message))
             options.append(Option(line, id=f"flag:{flag.key}"))
+        if len(indexes) > FLAGS_A_RULE:
+            more = len(indexes) - FLAGS_A_RULE
+            options.append(Option(Text(f"  … and {more:,} more (n on the timeline walks every flag)", "dim"),
+                                  disabled=True))
     options.append(Option(Text(""), disabled=True))
     notes = investigator.placed
     groups = notes.by_tag()
@@ -106,7 +118,7 @@ class OverviewScreen(ModalScreen[tuple[str, str] | None]):
                  read_only: bool, as_of: date | None) -> None:
         super().__init__()
         self.case = case
-        self.flags = list(flags)
+        self.flags = FlagTable.from_flags(flags)
         self.rules = rules
         self.investigator = investigator
         self.read_only = read_only
@@ -126,7 +138,7 @@ class OverviewScreen(ModalScreen[tuple[str, str] | None]):
                 title.append(clean(case.source), "italic")
             title.append("\nAs of: ", "bold")
             title.append(format_day(self.as_of) if self.as_of else "no events")
-            counts = {s: sum(f.severity == s for f in self.flags) for s in SYMBOLS}
+            counts = {s: 0 for s in SYMBOLS} | self.flags.severity_counts()
             title.append("   Flags: ", "bold")
             title.append("  ".join(f"{n}{SYMBOLS[s]} {s}" for s, n in counts.items()))
             if self.read_only:

@@ -455,7 +455,7 @@ class ReplayScreen(Screen[None]):
         if self.clock.as_of == self.clock.first:
             self.panel.show(self._introduction())
             return
-        self.panel.show(event_text(event, self.model.flags_by_event.get(event.id, []), self.people,
+        self.panel.show(event_text(event, self.model.flags_of_event(event.id), self.people,
                                    self.panel.severity_styles()))
 
     def _introduction(self) -> Text:

@@ -24,7 +24,6 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from caseline.dates import DateRange, format_day, format_range
 from caseline.sanitize import clean
 from caseline.model import Flag, Person
 from caseline.store import get_events
@@ -305,7 +304,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     # Columns ---------------------------------------------------------------------------------
 
     def _measure(self) -> tuple[set[tuple[int, ...]], int, int]:
-        """Date form lengths, the longest kind and actor over the first rows and every flag.
+        """Date form lengths, the longest kind and actor over the first rows and every flag row.
 
         Each distinct run of form lengths is kept once: the columns need only the widest at
         each level, and a long case's tens of thousands of flags share a few dozen."""
@@ -320,7 +319,9 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
                 dates.add(tuple(len(f) for f in date_forms(event.dates)))
                 kind = max(kind, len(clean(event.kind)))
                 actor = max(actor, len(self._actor_name(event.actor)))
-            for flag in model.flags:
+            # Flag rows only: a mark on an event row (a worker change) shows the event's date
+            # and kind, not its own (and a whole extract has 683,000 of them).
+            for flag in model.row_flags():
                 dates.add(tuple(len(f) for f in flag_date_forms(flag, self._is_approximate(flag))))
                 kind = max(kind, len(FLAG_KIND_LABEL.get(flag.kind, flag.kind)))
             self._measured = (dates, kind, actor)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from caseline.flag_table import FlagTable
 from caseline.model import Flag, Person
 
 __all__ = [
@@ -137,6 +138,7 @@ def build_lanes(
     max_lanes: int = 8,
     visits: Mapping[str, Sequence[int]] | None = None,
     mark_days: Mapping[str, int] | None = None,
+    marks: Iterable[tuple[int, str]] | None = None,
 ) -> Lanes:
     """Build the lanes from :func:`load_lane_rows` output and the flags.
 
@@ -151,14 +153,17 @@ def build_lanes(
             ticks come from here rather than from *rows*.
         mark_days: the day each flag is marked on, by key (:meth:`RowModel.flag_days`: where
             it sits in the timeline); else its first day.
+        marks: the (day, severity) pairs to mark, when the caller has them
+            (:meth:`RowModel.flag_marks`): then neither *mark_days* nor a record of each of
+            *flags* is needed.
     """
     people = people or {}
-    flag_list = sorted(flags, key=lambda f: f.sort_key)
+    table = FlagTable.from_flags(flags)  # (a long case's stay columns: no record is made)
     if first is None:  # (the callers with a long case's flags know it)
-        days = [r[4] for r in rows] + [f.start.toordinal() for f in flag_list] + \
+        days = [r[4] for r in rows] + list(table.days("starts")) + \
             [days_[0] for days_ in (visits or {}).values() if days_]
         first = min(days) if days else date.today().toordinal()
-    last = last if last is not None else (max([r[5] for r in rows] + [f.end.toordinal() for f in flag_list] + [first]))
+    last = last if last is not None else (max([r[5] for r in rows] + list(table.days("ends")) + [first]))
 
     lanes: list[Lane] = []
     workers = [r for r in rows if r[1] == "worker_allocated"]
@@ -208,12 +213,13 @@ def build_lanes(
             found.append(Lane(f"Visits{suffix}", "ticks", ticks=ticks))
         return found
 
-    mark_days = mark_days or {}
+    if marks is None:
+        mark_days = mark_days or {}
+        marks = {(mark_days.get(f.key, f.start.toordinal()), f.severity) for f in table}
     # A mark a day and severity: more on the same day draw nothing more (a long case's
     # tens of thousands of flags fall on a few thousand days, drawn at every paint).
-    marks = sorted({(mark_days.get(f.key, f.start.toordinal()), f.severity) for f in flag_list})
-    flag_lane = Lane("Flags", "marks", marks=marks,
-                     spans=flag_spans(flag_list))
+    flag_lane = Lane("Flags", "marks", marks=sorted(set(marks)),
+                     spans=flag_spans(table.where(kinds=SPAN_KINDS)))
     combined = status_and_visits(rows, "")
     if len(subjects) > 1:
         per_child: list[Lane] = []
@@ -226,6 +232,10 @@ def build_lanes(
     lanes.extend(combined)
     lanes.append(flag_lane)
     return Lanes(first, max(first, last), lanes)
+
+
+#: Flag kinds drawn as spans in the Flags lane (see :func:`flag_spans`).
+SPAN_KINDS = frozenset({"gap", "deadline", "review"})
 
 
 def flag_spans(flags: Iterable[Flag]) -> list[tuple[int, int, str]]:

@@ -3,10 +3,11 @@
 A case may hold a million events, so nothing here keeps an object per event:
 
 * :class:`RowModel` merges the ordered ids and start days
-  (:func:`caseline.store.timeline.load_order`) with the flags: a flag becomes a *row* of its
-  own (a gap after the event it starts from, a missed deadline or review at its due date...)
-  or, for a worker change, a mark on the event row. Row numbers are mapped to events by
-  bisecting a short list of flag-row positions, so the merge costs O(flags), not O(events).
+  (:func:`caseline.store.timeline.load_order`) with the flags (a
+  :class:`~caseline.flag_table.FlagTable`): a flag becomes a *row* of its own (a gap after
+  the event it starts from, a missed deadline or review at its due date...) or, for a worker
+  change, a mark on the event row. Row numbers are mapped to events by bisecting a short list
+  of flag-row positions, so the merge costs O(flags), not O(events); marks are two arrays.
 * :class:`EventPages` fetches :class:`~caseline.model.Event` objects a page at a time by id.
 
 Invariant: ``ids[i]`` and ``starts[i]`` describe the same event, and ``starts`` never decreases.
@@ -18,16 +19,15 @@ import sqlite3
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from operator import itemgetter
 
+from caseline.flag_table import FlagTable
 from caseline.model import Event, Flag
 from caseline.store import get_events
-from caseline.view.labels import worst_severity
 
-__all__ = ["Row", "RowModel", "EventPages", "IdPositions", "id_positions", "flag_day", "arose_event", "INLINE_KINDS", "DUE_KINDS"]
+__all__ = ["Row", "RowModel", "EventPages", "IdPositions", "IndexDays", "id_positions", "flag_day", "arose_event", "INLINE_KINDS", "DUE_KINDS"]
 
 #: Flag kinds shown as a mark on an event row rather than as a row of their own.
 INLINE_KINDS = frozenset({"worker_change"})
@@ -62,10 +62,16 @@ class Row:
 
 def flag_day(flag: Flag) -> date:
     """The day a flag row is placed at: when something was due, or where its span starts."""
-    if flag.kind in DUE_KINDS and flag.due is not None:
+    return date.fromordinal(_placed_day(flag.kind, flag.start.toordinal(), flag.end.toordinal(),
+                                        flag.due.toordinal() if flag.due is not None else 0))
+
+
+def _placed_day(kind: str, start: int, end: int, due: int) -> int:
+    """:func:`flag_day` in day ordinals (*due* 0: none)."""
+    if kind in DUE_KINDS and due:
         # A late answer whose due day (on the latest reading) falls after it sits at the answer.
-        return min(flag.due, flag.end) if flag.end >= flag.start else flag.due
-    return flag.start
+        return min(due, end) if end >= start else due
+    return start
 
 
 def arose_event(flag: Flag, stability_threshold: int = 3) -> int | None:
@@ -76,13 +82,17 @@ def arose_event(flag: Flag, stability_threshold: int = 3) -> int | None:
     the third change within twelve months is ``events[3]``), not at the first or the last;
     other flags at the last event they rest on.
     """
-    if flag.kind in DUE_KINDS or not flag.events:
+    return _arose(flag.kind, flag.events, stability_threshold)
+
+
+def _arose(kind: str, events: Sequence[int], stability_threshold: int) -> int | None:
+    if kind in DUE_KINDS or not events:
         return None
-    if flag.kind == "gap":
-        return flag.events[0]
-    if flag.kind == "worker_stability":
-        return flag.events[min(len(flag.events) - 1, max(0, stability_threshold))]
-    return flag.events[-1]
+    if kind == "gap":
+        return events[0]
+    if kind == "worker_stability":
+        return events[min(len(events) - 1, max(0, stability_threshold))]
+    return events[-1]
 
 
 class RowModel:
@@ -126,67 +136,102 @@ class RowModel:
         self._positions = positions if positions is not None and positions.ids is ids else None
         anchors = anchors or {}
         self.anchors = anchors
-        if require_shown_event:
-            flags = [flag for flag in flags if (keep_eventless if not flag.events else
-                     any(self.position_of(e, anchors.get(e)) is not None for e in flag.events))]
-        # Each flag's sort key is worked out once (a long case has ~70,000 flags); the
-        # analysis hands them over sorted, so the sort is a pass that finds them in order.
-        chosen = [(flag.sort_key, flag) for flag in flags]
-        chosen.sort(key=itemgetter(0))
-        self.flags: list[Flag] = [flag for _, flag in chosen]
-        by_event: dict[int, list[Flag]] = {}
-        for flag in self.flags:
-            for event_id in flag.events:
-                found = by_event.get(event_id)
-                if found is None:
-                    by_event[event_id] = [flag]
-                else:
-                    found.append(flag)
-        self.flags_by_event = by_event
-        self._marks: dict[int, list[Flag]] = {}  # event position -> inline flags
-        marks = self._marks
-        inserts: list[tuple[int, int, tuple, Flag]] = []  # (event position, day, sort key, flag)
+        # Columns, not records: a long case's hundreds of thousands of flags are placed by
+        # their days, codes and event ids, and a record is made only for a row being shown.
+        table = FlagTable.from_flags(flags)  # (in sort order, as the engine makes them)
         position_of = self.position_of
-        for key, flag in chosen:
-            if flag.kind in INLINE_KINDS and flag.events:
-                last = flag.events[-1]
-                pos = position_of(last, anchors.get(last))
+        if self._positions is not None and isinstance(anchors, IndexDays) and anchors.positions is self._positions:
+            find = self._positions.get  # the anchors are this index's: one look-up, not two
+        else:
+            def find(event_id: int) -> int | None:
+                return position_of(event_id, anchors.get(event_id))
+        if require_shown_event:
+            table = table.select([i for i in range(len(table)) if (
+                any(find(e) is not None for e in table.events_of(i))
+                if table.last_event(i) is not None else keep_eventless)])
+        self.flags = table
+        kind_codes, kind_values = table.codes("kind")
+        inline = {code for code, kind in enumerate(kind_values) if kind in INLINE_KINDS}
+        mark_positions, mark_flags, placed = array("i"), array("i"), array("i")
+        for index, last in enumerate(table.iter_last_events()):
+            if last is not None and kind_codes[index] in inline:
+                pos = find(last)
                 if pos is not None:
-                    found = marks.get(pos)
-                    if found is None:
-                        marks[pos] = [flag]
-                    else:
-                        found.append(flag)
+                    mark_positions.append(pos)
+                    mark_flags.append(index)
                     continue
-            pos, day = self._placement(flag, anchors, stability_threshold)
-            inserts.append((pos, day, key, flag))
-        inserts.sort(key=itemgetter(0, 1, 2))
-        self._insert_positions = [insert[0] for insert in inserts]
-        self._flag_rows = [insert[0] + k for k, insert in enumerate(inserts)]
-        self._flag_at_row = [insert[3] for insert in inserts]
-        self._flag_days = [insert[1] for insert in inserts]
-        # Rows n/N stop at: flag rows and event rows carrying marks, with their severities.
-        nav = [(row, flag.severity) for row, flag in zip(self._flag_rows, self._flag_at_row)]
-        inserted = self._insert_positions
-        nav.extend((pos + bisect_right(inserted, pos), found[0].severity if len(found) == 1 else worst_severity(found))
-                   for pos, found in marks.items())  # (most marked events carry one flag)
-        nav.sort()
-        self._nav_rows = [row for row, _ in nav]
-        self._nav_breach_rows = [row for row, severity in nav if severity == "breach"]
+            placed.append(index)
+        if any(mark_positions[k] > mark_positions[k + 1] for k in range(len(mark_positions) - 1)):
+            order = sorted(range(len(mark_positions)), key=mark_positions.__getitem__)  # stable: flag order kept
+            mark_positions = array("i", (mark_positions[k] for k in order))
+            mark_flags = array("i", (mark_flags[k] for k in order))
+        self._mark_positions, self._mark_flags = mark_positions, mark_flags  # event position -> inline flags
+        # Flag rows: (event position, day, flag index); indexes follow sort order, so the
+        # sort keeps it among rows at the same place. Arrays: a whole extract has 200,000.
+        starts_, ends_, dues_ = table.days("starts"), table.days("ends"), table.days("dues")
+        at, days, shown = array("i"), array("i"), placed
+        for index in placed:
+            kind = kind_values[kind_codes[index]]
+            pos, day = self._placement(_arose(kind, table.events_of(index), stability_threshold), anchors, find,
+                                       _placed_day(kind, starts_[index], ends_[index], dues_[index]))
+            at.append(pos)
+            days.append(day)
+        # By place, then day, then flag order: mostly so already (the flags come by date).
+        if any((at[k], days[k]) > (at[k + 1], days[k + 1]) for k in range(len(at) - 1)):
+            # Sorted as one int each (place, day, then k for flag order), not a tuple each.
+            k_bits, day_bits = max(1, len(at).bit_length()), 23  # (the calendar's last day is < 2**22)
+            order = sorted((((at[k] << day_bits) | days[k]) << k_bits) | k for k in range(len(at)))
+            mask = (1 << k_bits) - 1
+            at, days, shown = (array("i", (column[v & mask] for v in order)) for column in (at, days, shown))
+        self._insert_positions = at
+        self._flag_rows = array("i", (pos + k for k, pos in enumerate(at)))
+        self._flag_at_row = shown  # indexes into self.flags
+        self._flag_days = days
+        self._nav_rows, self._nav_breach_rows = self._navigation()
+
+    def _navigation(self) -> tuple[array, array]:
+        """The rows n/N stop at (flag rows, and event rows carrying marks), and those of them
+        that are breaches: two sorted runs merged into arrays, with no tuple a mark."""
+        codes, values = self.flags.codes("severity")
+        breach = {code for code, value in enumerate(values) if value == "breach"}
+        flag_rows, flag_at_row = self._flag_rows, self._flag_at_row
+        rows, breach_rows = array("i"), array("i")
+        positions, flags, inserted = self._mark_positions, self._mark_flags, self._insert_positions
+        k, count, f, flag_count = 0, len(positions), 0, len(flag_rows)
+        while k < count or f < flag_count:
+            if k < count:
+                pos = positions[k]
+                mark_row, worst = pos + bisect_right(inserted, pos), codes[flags[k]] in breach
+                k += 1
+                while k < count and positions[k] == pos:  # each marked event once, at its worst
+                    worst = worst or codes[flags[k]] in breach
+                    k += 1
+            else:
+                mark_row = None
+            while f < flag_count and (mark_row is None or flag_rows[f] < mark_row):
+                rows.append(flag_rows[f])
+                if codes[flag_at_row[f]] in breach:
+                    breach_rows.append(flag_rows[f])
+                f += 1
+            if mark_row is not None:
+                rows.append(mark_row)
+                if worst:
+                    breach_rows.append(mark_row)
+        return rows, breach_rows
 
     # Placement -------------------------------------------------------------------------------
 
-    def _placement(self, flag: Flag, anchors: Mapping[int, int], stability_threshold: int) -> tuple[int, int]:
-        """The event position a flag row is inserted before, and the day the row stands for."""
-        anchor = arose_event(flag, stability_threshold)
+    def _placement(self, anchor: int | None, anchors: Mapping[int, int], find: Callable[[int], int | None],
+                   day: int) -> tuple[int, int]:
+        """The event position a flag row is inserted before, and the day the row stands for:
+        after the event it arose at (*anchor*), else at *day*."""
         if anchor is not None:
-            day = anchors.get(anchor)
-            pos = self.position_of(anchor, day)
+            pos = find(anchor)
             if pos is not None:
                 return pos + 1, int(self.starts[pos])
-            if day is not None:  # hidden by a filter: the same place by date
-                return bisect_right(self.starts, day), day
-        day = flag_day(flag).toordinal()
+            found = anchors.get(anchor)
+            if found is not None:  # hidden by a filter: the same place by date
+                return bisect_right(self.starts, found), found
         return bisect_right(self.starts, day), day
 
     def position_of(self, event_id: int, day: int | None) -> int | None:
@@ -224,7 +269,7 @@ class RowModel:
 
     @property
     def flag_rows(self) -> list[int]:
-        return list(self._flag_rows)
+        return self._flag_rows.tolist()
 
     def row_of_position(self, pos: int) -> int:
         """The row number of the event at array position *pos*."""
@@ -236,10 +281,21 @@ class RowModel:
             raise IndexError(index)
         k = bisect_left(self._flag_rows, index)
         if k < len(self._flag_rows) and self._flag_rows[k] == index:
-            return Row(index, None, None, self._flag_at_row[k], (), self._flag_days[k])
+            return Row(index, None, None, self.flags[self._flag_at_row[k]], (), self._flag_days[k])
         pos = index - k
-        marks = tuple(self._marks.get(pos, ()))
-        return Row(index, int(self.ids[pos]), pos, None, marks, int(self.starts[pos]))
+        return Row(index, int(self.ids[pos]), pos, None, self._marks_at(pos), int(self.starts[pos]))
+
+    def _marks_at(self, pos: int) -> tuple[Flag, ...]:
+        positions = self._mark_positions
+        lo = bisect_left(positions, pos)
+        if lo == len(positions) or positions[lo] != pos:
+            return ()
+        hi = bisect_right(positions, pos, lo)
+        return tuple(self.flags[i] for i in self._mark_flags[lo:hi])
+
+    def flags_of_event(self, event_id: int) -> list[Flag]:
+        """The flags shown that rest on *event_id*, in order."""
+        return [self.flags[i] for i in self.flags.resting_on(event_id)]
 
     def day_of_row(self, index: int) -> int:
         return self.row(index).day
@@ -279,13 +335,17 @@ class RowModel:
         return None if pos is None else self.row_of_position(pos)
 
     def row_for_flag(self, flag: Flag) -> int | None:
+        try:
+            index = self.flags.index(flag)
+        except ValueError:
+            return None
         for row, shown in zip(self._flag_rows, self._flag_at_row):
-            if shown.key == flag.key:
+            if shown == index:
                 return row
-        for pos, marks in self._marks.items():
-            if any(mark.key == flag.key for mark in marks):
-                return self.row_of_position(pos)
-        return None
+        try:
+            return self.row_of_position(self._mark_positions[self._mark_flags.index(index)])
+        except ValueError:
+            return None
 
     def next_flag_row(self, after: int, breaches_only: bool = False) -> int | None:
         rows = self._nav_breach_rows if breaches_only else self._nav_rows
@@ -298,13 +358,32 @@ class RowModel:
         return rows[k - 1] if k > 0 else None
 
     def flag_days(self) -> dict[str, int]:
-        """Each shown flag's day on the timeline (where its row or mark sits), by key: the
-        lanes mark flags on the same day, so a stability flag shows where it arose."""
-        days = {flag.key: day for flag, day in zip(self._flag_at_row, self._flag_days)}
-        for pos, marks in self._marks.items():
-            for flag in marks:
-                days[flag.key] = int(self.starts[pos])
+        """Each shown flag's day on the timeline (where its row or mark sits), by key (for
+        tests and small cases; the lanes take :meth:`flag_marks`)."""
+        flags = self.flags
+        days = {flags.key(index): day for index, day in zip(self._flag_at_row, self._flag_days)}
+        for pos, index in zip(self._mark_positions, self._mark_flags):
+            days[flags.key(index)] = int(self.starts[pos])
         return days
+
+    def flag_marks(self, skip_kinds: Collection[str] = ()) -> set[tuple[int, str]]:
+        """The (day, severity) the lanes mark: each shown flag (but those of *skip_kinds*) at
+        the day its row or mark sits (so a stability flag shows where it arose), once per day
+        and severity."""
+        codes, values = self.flags.codes("severity")
+        kind_codes, kinds = self.flags.codes("kind")
+        skipped = {code for code, kind in enumerate(kinds) if kind in skip_kinds}
+        marks = {(day, values[codes[index]]) for index, day in zip(self._flag_at_row, self._flag_days)
+                 if kind_codes[index] not in skipped}
+        starts = self.starts
+        marks.update({(int(starts[pos]), values[codes[index]])
+                      for pos, index in zip(self._mark_positions, self._mark_flags)
+                      if kind_codes[index] not in skipped})
+        return marks
+
+    def row_flags(self) -> list[Flag]:
+        """The flags shown as rows of their own (not marks on events), in row order."""
+        return [self.flags[index] for index in self._flag_at_row]
 
     def rows_of_events(self, ids: Sequence[int], starts: Sequence[int]) -> list[int]:
         """Row numbers of events given by id and start day (search answers), in row order;
@@ -377,7 +456,8 @@ class RowModel:
         needle = text.strip().lower()
         if not needle:
             return []
-        return [row for row, flag in zip(self._flag_rows, self._flag_at_row) if needle in flag.message.lower()]
+        flags = self.flags
+        return [row for row, index in zip(self._flag_rows, self._flag_at_row) if needle in flags.message(index).lower()]
 
 
 class IdPositions:
@@ -396,6 +476,32 @@ class IdPositions:
             found = self.table[k]
             return found - 1 if found else None
         return None
+
+
+class IndexDays(Mapping[int, int]):
+    """Events' start days by id, looked up in the whole index in memory (the explorer's
+    anchors for a long case's flags: a look-up, where a dict would copy a million)."""
+
+    __slots__ = ("positions", "starts")
+
+    def __init__(self, positions: IdPositions, starts: Sequence[int]) -> None:
+        self.positions, self.starts = positions, starts
+
+    def get(self, event_id: int, default: int | None = None) -> int | None:  # type: ignore[override]
+        at = self.positions.get(event_id)
+        return default if at is None else self.starts[at]
+
+    def __getitem__(self, event_id: int) -> int:
+        found = self.get(event_id)
+        if found is None:
+            raise KeyError(event_id)
+        return found
+
+    def __iter__(self):
+        return iter(self.positions.ids)
+
+    def __len__(self) -> int:
+        return len(self.positions.ids)
 
 
 def id_positions(ids: array, max_span_per_id: float = 2.0) -> IdPositions | None:

@@ -1,0 +1,439 @@
+"""Flags held as columns: a long case's hundreds of thousands in a few bytes each.
+
+A :class:`~caseline.model.Flag` record with its key, message and event ids is about 600 bytes;
+the 683,000 flags of a ten-million-event case would take 400 MB that way before the timeline
+merged them. A :class:`FlagTable` keeps the same flags as arrays (days, small codes for the
+repeated strings, the event ids end to end) and their keys and messages compressed a block
+at a time, about 80 bytes a flag, and makes a record only when one is asked for.
+
+It is a ``Sequence[Flag]``: iterating or indexing gives records, so any reader of flags reads a
+table. Readers of a long case's flags (the timeline's merge, the lanes, counts and filters) use
+the columns instead and never make the records at all.
+
+Invariant: a table's flags stand in :attr:`Flag.sort_key` order (what the engine makes), so
+views of it (:meth:`FlagTable.where`, :meth:`FlagTable.select`) are in that order too.
+"""
+
+from __future__ import annotations
+
+import marshal
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from datetime import date
+from typing import overload
+
+from caseline.model import Flag
+
+__all__ = ["FlagTable", "FlagTableBuilder"]
+
+#: The string fields kept as codes into a list of their distinct values.
+CODED = ("kind", "rule", "severity", "certainty", "subject", "status", "citation")
+#: Flags whose keys and messages are compressed together (small enough to open for one flag).
+BLOCK = 512
+#: Blocks kept open (the rows on screen touch one or two).
+_OPEN_BLOCKS = 8
+
+
+class _Columns:
+    """The arrays a table and its views share; they only grow, as parts arrive."""
+
+    __slots__ = ("starts", "ends", "dues", "codes", "values", "event_ends", "events", "blocks", "block_first",
+                 "_open", "_value_code")
+
+    def __init__(self) -> None:
+        self.starts, self.ends, self.dues = array("i"), array("i"), array("i")  # day ordinals; due 0: none
+        self.codes = {name: array("H") for name in CODED}
+        self.values: dict[str, list[str]] = {name: [] for name in CODED}
+        self._value_code: dict[str, dict[str, int]] = {name: {} for name in CODED}
+        self.event_ends = array("I")  # flag i's events are events[event_ends[i-1]:event_ends[i]]
+        self.events = array("q")
+        self.blocks: list[bytes] = []  # zlib(marshal((keys, messages))) of up to BLOCK flags
+        self.block_first = array("i")  # the first flag of each block
+        self._open: OrderedDict[int, tuple[list[str], list[str]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def code(self, name: str, value: str) -> int:
+        found = self._value_code[name].get(value)
+        if found is None:
+            found = self._value_code[name][value] = len(self.values[name])
+            self.values[name].append(value)
+        return found
+
+    def add(self, flags: Sequence[Flag]) -> None:
+        """Append *flags* (in sort order) as columns, closing their text into blocks."""
+        starts, ends, dues, events, event_ends = self.starts, self.ends, self.dues, self.events, self.event_ends
+        for flag in flags:
+            starts.append(flag.start.toordinal())
+            ends.append(flag.end.toordinal())
+            dues.append(flag.due.toordinal() if flag.due is not None else 0)
+            events.extend(flag.events)
+            event_ends.append(len(events))
+        for name in CODED:
+            code, column = self.code, self.codes[name]
+            # The values repeat (a few rules, three severities): one look-up per distinct one.
+            seen: dict[str, int] = {}
+            for flag in flags:
+                value = getattr(flag, name)
+                found = seen.get(value)
+                if found is None:
+                    found = seen[value] = code(name, value)
+                column.append(found)
+        first = len(self.starts) - len(flags)
+        for at in range(0, len(flags), BLOCK):
+            chunk = flags[at:at + BLOCK]
+            self.block_first.append(first + at)
+            text = marshal.dumps(([f.key for f in chunk], [f.message for f in chunk]))
+            self.blocks.append(zlib.compress(text, 1))
+
+    def extend(self, other: _Columns) -> None:
+        """Append another builder's columns, its codes translated into these."""
+        base, event_base = len(self), len(self.events)
+        self.starts.extend(other.starts)
+        self.ends.extend(other.ends)
+        self.dues.extend(other.dues)
+        self.events.extend(other.events)
+        self.event_ends.extend(array("I", (end + event_base for end in other.event_ends))
+                               if event_base else other.event_ends)
+        for name in CODED:
+            theirs = other.values[name]
+            mapping = [self.code(name, value) for value in theirs]
+            if mapping == list(range(len(theirs))):  # the same vocabulary so far: copied as is
+                self.codes[name].extend(other.codes[name])
+            else:
+                self.codes[name].extend(array("H", (mapping[c] for c in other.codes[name])))
+        self.blocks.extend(other.blocks)
+        self.block_first.extend(array("i", (first + base for first in other.block_first)))
+
+    def text(self, physical: int) -> tuple[str, str]:
+        """The key and message of flag *physical*."""
+        block = bisect_right(self.block_first, physical) - 1
+        keys, messages = self.open_block(block)
+        at = physical - self.block_first[block]
+        return keys[at], messages[at]
+
+    def open_block(self, block: int) -> tuple[list[str], list[str]]:
+        found = self._open.get(block)
+        if found is None:
+            found = self._open[block] = marshal.loads(zlib.decompress(self.blocks[block]))
+            if len(self._open) > _OPEN_BLOCKS:
+                self._open.popitem(last=False)
+        else:
+            self._open.move_to_end(block)
+        return found
+
+    def record(self, physical: int, days: dict[int, date], text: tuple[str, str] | None = None) -> Flag:
+        """Flag *physical* as a record (*days* shares date objects between records; *text*,
+        its key and message when the caller has its block open)."""
+        key, message = text or self.text(physical)
+        values, codes = self.values, self.codes
+        start, end, due = self.starts[physical], self.ends[physical], self.dues[physical]
+        start_day = days.get(start) or days.setdefault(start, date.fromordinal(start))
+        end_day = days.get(end) or days.setdefault(end, date.fromordinal(end))
+        due_day = (days.get(due) or days.setdefault(due, date.fromordinal(due))) if due else None
+        ends = self.event_ends
+        return Flag(key, values["kind"][codes["kind"][physical]], values["rule"][codes["rule"][physical]],
+                    values["severity"][codes["severity"][physical]],
+                    values["certainty"][codes["certainty"][physical]],
+                    start_day, end_day, due_day,
+                    tuple(self.events[ends[physical - 1] if physical else 0:ends[physical]]),
+                    message, values["subject"][codes["subject"][physical]],
+                    values["status"][codes["status"][physical]], values["citation"][codes["citation"][physical]])
+
+    def records(self, physicals: Iterable[int], days: dict[int, date]) -> Iterator[Flag]:
+        """The records of *physicals* (increasing), each block opened once."""
+        block, keys, messages, first, next_first = -1, [], [], 0, 0
+        block_first, record = self.block_first, self.record
+        for physical in physicals:
+            if physical >= next_first or physical < first:
+                block = bisect_right(block_first, physical) - 1
+                keys, messages = self.open_block(block)
+                first = block_first[block]
+                next_first = block_first[block + 1] if block + 1 < len(block_first) else len(self)
+            at = physical - first
+            yield record(physical, days, (keys[at], messages[at]))
+
+    def __getstate__(self):
+        return (self.starts, self.ends, self.dues, self.codes, self.values, self.event_ends, self.events,
+                self.blocks, self.block_first)
+
+    def __setstate__(self, state) -> None:
+        (self.starts, self.ends, self.dues, self.codes, self.values, self.event_ends, self.events,
+         self.blocks, self.block_first) = state
+        self._value_code = {name: {v: c for c, v in enumerate(vals)} for name, vals in self.values.items()}
+        self._open = OrderedDict()
+
+
+class FlagTable(Sequence[Flag]):
+    """Flags in :attr:`Flag.sort_key` order, as columns (see the module's note).
+
+    Indexes are the table's own (0 to ``len - 1``); a view (:meth:`where`, :meth:`select`)
+    shares its parent's columns and keeps only which of them it shows.
+    """
+
+    __slots__ = ("_columns", "_rows", "_days")
+
+    def __init__(self, columns: _Columns | None = None, rows: array | None = None) -> None:
+        self._columns = columns if columns is not None else _Columns()
+        self._rows = rows  # physical indexes shown, in order (None: all of them)
+        self._days: dict[int, date] = {}
+
+    @classmethod
+    def from_flags(cls, flags: Iterable[Flag]) -> FlagTable:
+        """A table of *flags* (sorted here when they are not in sort order already)."""
+        if isinstance(flags, FlagTable):
+            return flags
+        chosen = list(flags)
+        keys = [flag.sort_key for flag in chosen]
+        if any(keys[i] > keys[i + 1] for i in range(len(keys) - 1)):
+            order = sorted(range(len(chosen)), key=keys.__getitem__)
+            chosen = [chosen[i] for i in order]
+        columns = _Columns()
+        columns.add(chosen)
+        return cls(columns)
+
+    # Sequence --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._columns) if self._rows is None else len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Flag: ...
+    @overload
+    def __getitem__(self, index: slice) -> FlagTable: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.select(range(len(self))[index])
+        return self._columns.record(self.physical(index), self._days)
+
+    def __iter__(self) -> Iterator[Flag]:
+        return self._columns.records(self._physical_rows(), self._days)
+
+    def __repr__(self) -> str:
+        return f"<FlagTable of {len(self):,} flags>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def index(self, flag: Flag, start: int = 0, stop: int | None = None) -> int:  # type: ignore[override]
+        """Where *flag* (by key) stands in this table: found among the flags of its first day."""
+        columns, day = self._columns, flag.start.toordinal()
+        lo, hi = bisect_left(columns.starts, day), bisect_right(columns.starts, day)
+        for physical in range(lo, hi):
+            if columns.text(physical)[0] == flag.key:
+                if self._rows is None:
+                    at = physical
+                else:
+                    at = bisect_left(self._rows, physical)
+                    if at >= len(self._rows) or self._rows[at] != physical:
+                        break
+                if start <= at and (stop is None or at < stop):
+                    return at
+                break
+        raise ValueError(f"{flag.key} is not in the table")
+
+    def physical(self, index: int) -> int:
+        """Where flag *index* of this table sits in the shared columns."""
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return index if self._rows is None else self._rows[index]
+
+    def _physical_rows(self) -> Iterable[int]:
+        return range(len(self._columns)) if self._rows is None else self._rows
+
+    # Columns ---------------------------------------------------------------------------------
+
+    def column(self, name: str) -> list[str]:
+        """The value of string field *name* (:data:`CODED`) for each flag."""
+        values, codes = self._columns.values[name], self._columns.codes[name]
+        return [values[codes[p]] for p in self._physical_rows()]
+
+    def value(self, name: str, index: int) -> str:
+        columns = self._columns
+        return columns.values[name][columns.codes[name][self.physical(index)]]
+
+    def days(self, which: str = "starts") -> array:
+        """Each flag's first day (``starts``), last day (``ends``) or due day (``dues``, 0:
+        none), as day ordinals."""
+        column = getattr(self._columns, which)
+        return column if self._rows is None else array("i", (column[p] for p in self._rows))
+
+    def events_of(self, index: int) -> array:
+        """The ids of the events flag *index* rests on."""
+        physical = self.physical(index)
+        ends = self._columns.event_ends
+        return self._columns.events[ends[physical - 1] if physical else 0:ends[physical]]
+
+    def codes(self, name: str) -> tuple[Sequence[int], list[str]]:
+        """Field *name*'s code for each flag, and the values the codes stand for."""
+        columns = self._columns
+        codes = columns.codes[name]
+        return (codes if self._rows is None else array("H", (codes[p] for p in self._rows))), columns.values[name]
+
+    def last_events(self) -> list[int | None]:
+        """The last event each flag rests on (``None``: it rests on none)."""
+        return list(self.iter_last_events())
+
+    def iter_last_events(self) -> Iterator[int | None]:
+        ends, events = self._columns.event_ends, self._columns.events
+        for p in self._physical_rows():
+            end = ends[p]
+            yield events[end - 1] if end != (ends[p - 1] if p else 0) else None
+
+    def resting_on(self, event_id: int) -> list[int]:
+        """The indexes of the flags that rest on event *event_id*, in order (a scan of the
+        event ids in C, a few milliseconds for a million)."""
+        columns, found, at = self._columns, [], 0
+        events, ends = columns.events, columns.event_ends
+        while True:
+            try:
+                at = events.index(event_id, at)
+            except ValueError:
+                break
+            physical = bisect_right(ends, at)
+            if self._rows is None:
+                found.append(physical)
+            else:
+                k = bisect_left(self._rows, physical)
+                if k < len(self._rows) and self._rows[k] == physical:
+                    found.append(k)
+            at += 1
+        return sorted(set(found))
+
+    def start_days_of_keys(self, wanted: Collection[str]) -> dict[str, int]:
+        """The first day of each flag whose key is among *wanted*, by key."""
+        if not wanted:
+            return {}
+        starts = self._columns.starts
+        return {key: starts[p] for p, key in zip(self._physical_rows(), self.keys()) if key in wanted}
+
+    def last_event(self, index: int) -> int | None:
+        physical = self.physical(index)
+        ends = self._columns.event_ends
+        if ends[physical] == (ends[physical - 1] if physical else 0):
+            return None
+        return self._columns.events[ends[physical] - 1]
+
+    def key(self, index: int) -> str:
+        return self._columns.text(self.physical(index))[0]
+
+    def message(self, index: int) -> str:
+        return self._columns.text(self.physical(index))[1]
+
+    def keys(self) -> Iterator[str]:
+        """Every flag's key, in order (a block opened once for each of its flags)."""
+        columns = self._columns
+        if self._rows is None:
+            for block in range(len(columns.blocks)):
+                yield from columns.open_block(block)[0]
+        else:
+            for physical in self._rows:
+                yield columns.text(physical)[0]
+
+    def index_of_key(self, key: str) -> int | None:
+        return next((i for i, found in enumerate(self.keys()) if found == key), None)
+
+    def keys_among(self, wanted: Collection[str]) -> set[str]:
+        """Which of *wanted* are keys of flags in this table."""
+        if not wanted:
+            return set()
+        return {key for key in self.keys() if key in wanted}
+
+    def event_ids(self) -> set[int]:
+        """The ids of every event the flags rest on."""
+        columns = self._columns
+        if self._rows is None:
+            return set(columns.events)
+        ends, events = columns.event_ends, columns.events
+        return {e for p in self._rows for e in events[ends[p - 1] if p else 0:ends[p]]}
+
+    def severity_counts(self) -> dict[str, int]:
+        counts = {"breach": 0, "attention": 0, "info": 0}
+        columns = self._columns
+        codes = columns.codes["severity"] if self._rows is None else [columns.codes["severity"][p] for p in self._rows]
+        for code, value in enumerate(columns.values["severity"]):
+            counts[value] = counts.get(value, 0) + codes.count(code)
+        return counts
+
+    def count_of(self, name: str, value: str) -> int:
+        """How many flags have *value* in field *name* (``count_of("kind", "met")``)."""
+        columns = self._columns
+        code = columns._value_code[name].get(value)
+        if code is None:
+            return 0
+        codes = columns.codes[name]
+        return codes.count(code) if self._rows is None else sum(1 for p in self._rows if codes[p] == code)
+
+    def distinct(self, name: str) -> set[str]:
+        columns = self._columns
+        codes = columns.codes[name]
+        used = set(codes) if self._rows is None else {codes[p] for p in self._rows}
+        return {columns.values[name][c] for c in used}
+
+    def add_part(self, part: _Columns) -> None:
+        """Append a part from :meth:`FlagTableBuilder.part` (the next flags in sort order)."""
+        if self._rows is not None:
+            raise ValueError("parts are added to a whole table, not a view")
+        self._columns.extend(part)
+
+    # Views -----------------------------------------------------------------------------------
+
+    def select(self, indexes: Iterable[int]) -> FlagTable:
+        """The flags at *indexes* (increasing) of this table, as a view."""
+        return FlagTable(self._columns, array("i", (self.physical(i) for i in indexes)))
+
+    def where(self, *, kinds: Collection[str] | None = None, not_kinds: Collection[str] = (),
+              severities: Collection[str] | None = None, rules: Collection[str] | None = None,
+              test: Callable[[Flag], bool] | None = None) -> FlagTable:
+        """A view of the flags of these kinds (not of *not_kinds*), severities and rules
+        (``None``: any), that pass *test* when given (a record is made for that)."""
+        columns = self._columns
+        chosen = []
+        for name, allowed, keep in (("kind", kinds, True), ("kind", not_kinds or None, False),
+                                    ("severity", severities, True), ("rule", rules, True)):
+            if allowed is not None:
+                values = columns.values[name]
+                codes = {c for c, v in enumerate(values) if (v in allowed) == keep}
+                if len(codes) < len(values):
+                    chosen.append((columns.codes[name], codes))
+        if not chosen and test is None:
+            return self
+        rows = self._physical_rows()
+        for column, codes in chosen:
+            rows = [p for p in rows if column[p] in codes]
+        if test is not None:
+            rows = list(rows)
+            rows = [p for p, flag in zip(rows, columns.records(rows, self._days)) if test(flag)]
+        return FlagTable(columns, array("i", rows))
+
+
+class FlagTableBuilder:
+    """Builds a table a part at a time: the analysis child sends each part as it is made
+    (:meth:`part`), and the explorer adds it to its table (:meth:`FlagTable.add_part`)."""
+
+    def __init__(self) -> None:
+        self._columns = _Columns()
+
+    def part(self, flags: Sequence[Flag]) -> _Columns:
+        """*flags* (the next in sort order) as columns to send; their codes continue this
+        builder's, so the receiver's vocabulary grows the same way."""
+        part = _Columns()
+        # The same vocabulary as every part before: the receiver copies the codes as they are.
+        part.values = {name: list(values) for name, values in self._columns.values.items()}
+        part._value_code = {name: dict(codes) for name, codes in self._columns._value_code.items()}
+        part.add(flags)
+        self._columns.values, self._columns._value_code = part.values, part._value_code
+        return part
+
+
