@@ -73,17 +73,31 @@ def test_blocks_are_opened_a_few_at_a_time_and_records_share_their_days():
     found = [Flag(f"k{i:06}", "worker_change", "r", "info", "definite", DAY0, DAY0, None, (i, i + 1), f"m{i}")
              for i in range(BLOCK * 20 + 3)]
     table = FlagTable.from_flags(found)
-    assert len(table._columns.blocks) == 21
+    assert len(table._columns.key_blocks) == len(table._columns.message_blocks) == 21
     assert table[BLOCK * 20 + 2].key == f"k{BLOCK * 20 + 2:06}" and table[-1].message == f"m{BLOCK * 20 + 2}"
     assert table[0].start is table[5000].start
-    assert len(table._columns._open) <= 8
+    assert len(table._columns._open) <= 16
     with pytest.raises(IndexError):
         table[len(found)]
     # Compressed, the keys and messages of ten thousand flags take a few bytes each.
-    assert sum(map(len, table._columns.blocks)) < 8 * len(found)
+    assert sum(map(len, table._columns.key_blocks + table._columns.message_blocks)) < 8 * len(found)
 
 
 def test_a_part_cannot_be_added_to_a_view():
     table = FlagTable.from_flags([Flag("k", "gap", "r", "info", "definite", DAY0, DAY0, None, (), "m")])
     with pytest.raises(ValueError):
         table.where(kinds={"met"}).add_part(FlagTableBuilder().part([]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(flags, max_size=30), st.lists(st.text(alphabet="abcABİ é", max_size=6), max_size=30),
+       st.text(alphabet="abcAB é", min_size=1, max_size=2), st.data())
+def test_matching_finds_the_messages_that_hold_the_text_ignoring_case(found, messages, needle, data):
+    from dataclasses import replace
+
+    # Messages of a few letters, so that matches (and matches across two messages) are common.
+    table = FlagTable.from_flags([replace(f, message=m) for f, m in zip(found, messages + [""] * len(found))])
+    view = table.where(severities={"breach", "attention"})
+    chosen = data.draw(st.sets(st.integers(0, max(0, len(view) - 1)))) if len(view) else set()
+    assert view.matching(needle.lower(), chosen) == sorted(
+        i for i in chosen if needle.lower() in view[i].message.lower())

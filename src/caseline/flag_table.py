@@ -16,7 +16,8 @@ views of it (:meth:`FlagTable.where`, :meth:`FlagTable.select`) are in that orde
 
 from __future__ import annotations
 
-import marshal
+import struct
+import threading
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -33,15 +34,69 @@ __all__ = ["FlagTable", "FlagTableBuilder"]
 CODED = ("kind", "rule", "severity", "certainty", "subject", "status", "citation")
 #: Flags whose keys and messages are compressed together (small enough to open for one flag).
 BLOCK = 512
+_COUNT = struct.Struct("<I")  # how many texts a run holds
 #: Blocks kept open (the rows on screen touch one or two).
 _OPEN_BLOCKS = 8
+
+
+class _Run:
+    """Texts end to end, as UTF-8 (one bytes, and where each ends): what a block of keys or
+    messages is, stored compressed."""
+
+    __slots__ = ("data", "ends")
+
+    def __init__(self, data: bytes, ends: array) -> None:
+        self.data, self.ends = data, ends
+
+    @staticmethod
+    def pack(texts: list[str]) -> bytes:
+        encoded = [text.encode() for text in texts]
+        ends, at = array("I"), 0
+        for text in encoded:
+            at += len(text)
+            ends.append(at)
+        return zlib.compress(_COUNT.pack(len(ends)) + ends.tobytes() + b"".join(encoded), 1)
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> _Run:
+        raw = zlib.decompress(blob)
+        count = _COUNT.unpack_from(raw)[0]
+        ends = array("I")
+        ends.frombytes(raw[_COUNT.size:_COUNT.size + 4 * count])
+        return cls(raw[_COUNT.size + 4 * count:], ends)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, at: int) -> str:
+        return self.data[self.ends[at - 1] if at else 0:self.ends[at]].decode()
+
+    def __iter__(self) -> Iterator[str]:
+        data, start = self.data, 0
+        for end in self.ends:
+            yield data[start:end].decode()
+            start = end
+
+    def holding(self, needle: str) -> set[int]:
+        """Which texts contain *needle* (lower case), ignoring case. Plain ASCII (nearly
+        always) is lowered and searched as bytes, the whole run at once; else text by text."""
+        if not (needle.isascii() and self.data.isascii()):
+            return {at for at, text in enumerate(self) if needle in text.lower()}
+        lowered, wanted = self.data.lower(), needle.encode()
+        found, ends, at = set(), self.ends, lowered.find(wanted)
+        while at >= 0:
+            first = bisect_right(ends, at)  # the text the match begins in
+            if at + len(wanted) <= ends[first]:  # (not running on into the next)
+                found.add(first)
+            at = lowered.find(wanted, at + 1)
+        return found
 
 
 class _Columns:
     """The arrays a table and its views share; they only grow, as parts arrive."""
 
-    __slots__ = ("starts", "ends", "dues", "codes", "values", "event_ends", "events", "blocks", "block_first",
-                 "_open", "_value_code")
+    __slots__ = ("starts", "ends", "dues", "codes", "values", "event_ends", "events", "key_blocks",
+                 "message_blocks", "block_first", "_open", "_open_lock", "_value_code")
 
     def __init__(self) -> None:
         self.starts, self.ends, self.dues = array("i"), array("i"), array("i")  # day ordinals; due 0: none
@@ -50,9 +105,13 @@ class _Columns:
         self._value_code: dict[str, dict[str, int]] = {name: {} for name in CODED}
         self.event_ends = array("I")  # flag i's events are events[event_ends[i-1]:event_ends[i]]
         self.events = array("q")
-        self.blocks: list[bytes] = []  # zlib(marshal((keys, messages))) of up to BLOCK flags
+        # The keys, and apart the messages (search opens only those), of up to BLOCK flags
+        # each: zlib(marshal((the texts end to end, where each ends))).
+        self.key_blocks: list[bytes] = []
+        self.message_blocks: list[bytes] = []
         self.block_first = array("i")  # the first flag of each block
-        self._open: OrderedDict[int, tuple[list[str], list[str]]] = OrderedDict()
+        self._open: OrderedDict[tuple[bool, int], _Run] = OrderedDict()
+        self._open_lock = threading.Lock()  # the screen draws rows while a search reads
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -87,8 +146,8 @@ class _Columns:
         for at in range(0, len(flags), BLOCK):
             chunk = flags[at:at + BLOCK]
             self.block_first.append(first + at)
-            text = marshal.dumps(([f.key for f in chunk], [f.message for f in chunk]))
-            self.blocks.append(zlib.compress(text, 1))
+            self.key_blocks.append(_Run.pack([f.key for f in chunk]))
+            self.message_blocks.append(_Run.pack([f.message for f in chunk]))
 
     def extend(self, other: _Columns) -> None:
         """Append another builder's columns, its codes translated into these."""
@@ -106,24 +165,29 @@ class _Columns:
                 self.codes[name].extend(other.codes[name])
             else:
                 self.codes[name].extend(array("H", (mapping[c] for c in other.codes[name])))
-        self.blocks.extend(other.blocks)
+        self.key_blocks.extend(other.key_blocks)
+        self.message_blocks.extend(other.message_blocks)
         self.block_first.extend(array("i", (first + base for first in other.block_first)))
 
     def text(self, physical: int) -> tuple[str, str]:
         """The key and message of flag *physical*."""
         block = bisect_right(self.block_first, physical) - 1
-        keys, messages = self.open_block(block)
         at = physical - self.block_first[block]
-        return keys[at], messages[at]
+        return self.run(block)[at], self.run(block, messages=True)[at]
 
-    def open_block(self, block: int) -> tuple[list[str], list[str]]:
-        found = self._open.get(block)
-        if found is None:
-            found = self._open[block] = marshal.loads(zlib.decompress(self.blocks[block]))
-            if len(self._open) > _OPEN_BLOCKS:
+    def run(self, block: int, messages: bool = False) -> _Run:
+        """The keys (or the messages) of *block*, opened (the last few are kept open)."""
+        key = (messages, block)
+        with self._open_lock:
+            found = self._open.get(key)
+            if found is not None:
+                self._open.move_to_end(key)
+                return found
+        found = _Run.unpack((self.message_blocks if messages else self.key_blocks)[block])
+        with self._open_lock:
+            self._open[key] = found
+            while len(self._open) > 2 * _OPEN_BLOCKS:
                 self._open.popitem(last=False)
-        else:
-            self._open.move_to_end(block)
         return found
 
     def record(self, physical: int, days: dict[int, date], text: tuple[str, str] | None = None) -> Flag:
@@ -151,7 +215,7 @@ class _Columns:
         for physical in physicals:
             if physical >= next_first or physical < first:
                 block = bisect_right(block_first, physical) - 1
-                keys, messages = self.open_block(block)
+                keys, messages = self.run(block), self.run(block, messages=True)
                 first = block_first[block]
                 next_first = block_first[block + 1] if block + 1 < len(block_first) else len(self)
             at = physical - first
@@ -159,13 +223,14 @@ class _Columns:
 
     def __getstate__(self):
         return (self.starts, self.ends, self.dues, self.codes, self.values, self.event_ends, self.events,
-                self.blocks, self.block_first)
+                self.key_blocks, self.message_blocks, self.block_first)
 
     def __setstate__(self, state) -> None:
         (self.starts, self.ends, self.dues, self.codes, self.values, self.event_ends, self.events,
-         self.blocks, self.block_first) = state
+         self.key_blocks, self.message_blocks, self.block_first) = state
         self._value_code = {name: {v: c for c, v in enumerate(vals)} for name, vals in self.values.items()}
         self._open = OrderedDict()
+        self._open_lock = threading.Lock()
 
 
 class FlagTable(Sequence[Flag]):
@@ -335,11 +400,31 @@ class FlagTable(Sequence[Flag]):
         """Every flag's key, in order (a block opened once for each of its flags)."""
         columns = self._columns
         if self._rows is None:
-            for block in range(len(columns.blocks)):
-                yield from columns.open_block(block)[0]
+            for block in range(len(columns.key_blocks)):
+                yield from columns.run(block)
         else:
             for physical in self._rows:
                 yield columns.text(physical)[0]
+
+    def matching(self, needle: str, indexes: Iterable[int]) -> list[int]:
+        """Those of *indexes* whose message contains *needle* (already lower case), ignoring
+        case, in order. The indexes are taken a block at a time, and a block none of whose
+        messages holds the text is passed over whole."""
+        columns, found = self._columns, []
+        order = sorted(indexes)
+        rows = self._rows
+        physicals = order if rows is None else [rows[i] for i in order]  # (in the same order)
+        block_first, count = columns.block_first, len(columns)
+        lo = 0
+        while lo < len(physicals):
+            block = bisect_right(block_first, physicals[lo]) - 1
+            first = block_first[block]
+            hi = bisect_left(physicals, block_first[block + 1] if block + 1 < len(block_first) else count, lo)
+            messages = columns.run(block, messages=True)
+            holding = messages.holding(needle)
+            found.extend(order[k] for k in range(lo, hi) if physicals[k] - first in holding)
+            lo = hi
+        return found
 
     def index_of_key(self, key: str) -> int | None:
         return next((i for i, found in enumerate(self.keys()) if found == key), None)

@@ -8,6 +8,7 @@ thread worker too, on their own read-only connection.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from datetime import date
@@ -822,6 +823,12 @@ class CaseScreen(InvestigatorActions, Screen[None]):
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, text: str, model: RowModel, event_filter: EventFilter, flag_event_ids: set[int]) -> None:
         worker = get_current_worker()
+        # The flags' messages are searched beside SQLite's search (each mostly outside
+        # Python's lock: SQLite's reading, and the opening of the compressed messages).
+        flag_rows: list[int] = []
+        flag_search = threading.Thread(target=lambda: flag_rows.extend(model.rows_of_flags_matching(text)),
+                                       name="caseline-flag-search", daemon=True)
+        flag_search.start()
         with self.app.worker_connection() as conn:
             if conn is not self.app.conn:
                 # A newer search cancels this worker; this stops SQLite mid-scan too. Asked
@@ -848,7 +855,8 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                 return  # interrupted by the progress handler: a newer search is running
         if worker.is_cancelled:
             return
-        rows = sorted(event_rows + model.rows_of_flags_matching(text))
+        flag_search.join()
+        rows = sorted(event_rows + flag_rows)
         self.search_more = more
         self.app.call_from_thread(self._search_done, text, model, rows)
 

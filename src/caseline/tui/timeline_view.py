@@ -320,10 +320,25 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
                 kind = max(kind, len(clean(event.kind)))
                 actor = max(actor, len(self._actor_name(event.actor)))
             # Flag rows only: a mark on an event row (a worker change) shows the event's date
-            # and kind, not its own (and a whole extract has 683,000 of them).
-            for flag in model.row_flags():
+            # and kind, not its own. A record is made for each distinct span or due day (a
+            # whole extract's 230,000 flag rows fall on a few thousand), and for each gap,
+            # whose "~" depends on its events.
+            table = model.flags
+            kind_codes, kinds = table.codes("kind")
+            starts, ends, dues = table.days("starts"), table.days("ends"), table.days("dues")
+            seen: set[tuple[int, int, int]] = set()
+            shown_kinds: set[int] = set()
+            for index in model.flag_row_indexes():
+                shown_kinds.add(kind_codes[index])
+                if kinds[kind_codes[index]] != "gap":
+                    when = (dues[index], 0, 0) if dues[index] else (0, starts[index], ends[index])
+                    if when in seen:
+                        continue
+                    seen.add(when)
+                flag = table[index]
                 dates.add(tuple(len(f) for f in flag_date_forms(flag, self._is_approximate(flag))))
-                kind = max(kind, len(FLAG_KIND_LABEL.get(flag.kind, flag.kind)))
+            for code in shown_kinds:
+                kind = max(kind, len(FLAG_KIND_LABEL.get(kinds[code], kinds[code])))
             self._measured = (dates, kind, actor)
         return self._measured
 

@@ -381,9 +381,10 @@ class RowModel:
                       if kind_codes[index] not in skipped})
         return marks
 
-    def row_flags(self) -> list[Flag]:
-        """The flags shown as rows of their own (not marks on events), in row order."""
-        return [self.flags[index] for index in self._flag_at_row]
+    def flag_row_indexes(self) -> array:
+        """Indexes into :attr:`flags` of the flags shown as rows of their own (not marks on
+        events), in row order."""
+        return self._flag_at_row
 
     def rows_of_events(self, ids: Sequence[int], starts: Sequence[int]) -> list[int]:
         """Row numbers of events given by id and start day (search answers), in row order;
@@ -456,8 +457,8 @@ class RowModel:
         needle = text.strip().lower()
         if not needle:
             return []
-        flags = self.flags
-        return [row for row, index in zip(self._flag_rows, self._flag_at_row) if needle in flags.message(index).lower()]
+        matching = set(self.flags.matching(needle, self._flag_at_row))
+        return [row for row, index in zip(self._flag_rows, self._flag_at_row) if index in matching]
 
 
 class IdPositions:
