@@ -76,7 +76,7 @@ def test_blocks_are_opened_a_few_at_a_time_and_records_share_their_days():
     assert len(table._columns.key_blocks) == len(table._columns.message_blocks) == 21
     assert table[BLOCK * 20 + 2].key == f"k{BLOCK * 20 + 2:06}" and table[-1].message == f"m{BLOCK * 20 + 2}"
     assert table[0].start is table[5000].start
-    assert len(table._columns._open) <= 16
+    assert len(table._columns._open) <= 64
     with pytest.raises(IndexError):
         table[len(found)]
     # Compressed, the keys and messages of ten thousand flags take a few bytes each.

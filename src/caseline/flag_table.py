@@ -35,8 +35,8 @@ CODED = ("kind", "rule", "severity", "certainty", "subject", "status", "citation
 #: Flags whose keys and messages are compressed together (small enough to open for one flag).
 BLOCK = 512
 _COUNT = struct.Struct("<I")  # how many texts a run holds
-#: Blocks kept open (the rows on screen touch one or two).
-_OPEN_BLOCKS = 8
+#: Blocks kept open (the rows on screen touch a few; a walk in order, one a kind).
+_OPEN_BLOCKS = 32
 
 
 class _Run:
@@ -96,7 +96,7 @@ class _Columns:
     """The arrays a table and its views share; they only grow, as parts arrive."""
 
     __slots__ = ("starts", "ends", "dues", "codes", "values", "event_ends", "events", "key_blocks",
-                 "message_blocks", "block_first", "_open", "_open_lock", "_value_code")
+                 "message_blocks", "text_at", "block_members", "_open", "_open_lock", "_value_code")
 
     def __init__(self) -> None:
         self.starts, self.ends, self.dues = array("i"), array("i"), array("i")  # day ordinals; due 0: none
@@ -109,7 +109,11 @@ class _Columns:
         # each: zlib(marshal((the texts end to end, where each ends))).
         self.key_blocks: list[bytes] = []
         self.message_blocks: list[bytes] = []
-        self.block_first = array("i")  # the first flag of each block
+        # Each block holds flags of one kind (a search of the flag rows opens none of the
+        # worker changes' blocks): flag p's text is entry text_at[p] % BLOCK of block
+        # text_at[p] // BLOCK, whose flags are block_members[block].
+        self.text_at = array("I")
+        self.block_members: list[array] = []
         self._open: OrderedDict[tuple[bool, int], _Run] = OrderedDict()
         self._open_lock = threading.Lock()  # the screen draws rows while a search reads
 
@@ -143,11 +147,20 @@ class _Columns:
                     found = seen[value] = code(name, value)
                 column.append(found)
         first = len(self.starts) - len(flags)
-        for at in range(0, len(flags), BLOCK):
-            chunk = flags[at:at + BLOCK]
-            self.block_first.append(first + at)
-            self.key_blocks.append(_Run.pack([f.key for f in chunk]))
-            self.message_blocks.append(_Run.pack([f.message for f in chunk]))
+        by_kind: dict[str, list[int]] = {}
+        for at, flag in enumerate(flags):
+            by_kind.setdefault(flag.kind, []).append(at)
+        text_at = array("I", bytes(4 * len(flags)))
+        for group in by_kind.values():
+            for start in range(0, len(group), BLOCK):
+                chunk = group[start:start + BLOCK]
+                block = len(self.key_blocks)
+                for offset, at in enumerate(chunk):
+                    text_at[at] = block * BLOCK + offset
+                self.block_members.append(array("i", (first + at for at in chunk)))
+                self.key_blocks.append(_Run.pack([flags[at].key for at in chunk]))
+                self.message_blocks.append(_Run.pack([flags[at].message for at in chunk]))
+        self.text_at.extend(text_at)
 
     def extend(self, other: _Columns) -> None:
         """Append another builder's columns, its codes translated into these."""
@@ -165,14 +178,16 @@ class _Columns:
                 self.codes[name].extend(other.codes[name])
             else:
                 self.codes[name].extend(array("H", (mapping[c] for c in other.codes[name])))
+        shift = len(self.key_blocks) * BLOCK
+        self.text_at.extend(array("I", (at + shift for at in other.text_at)) if shift else other.text_at)
+        self.block_members.extend(array("i", (p + base for p in members)) if base else members
+                                  for members in other.block_members)
         self.key_blocks.extend(other.key_blocks)
         self.message_blocks.extend(other.message_blocks)
-        self.block_first.extend(array("i", (first + base for first in other.block_first)))
 
     def text(self, physical: int) -> tuple[str, str]:
         """The key and message of flag *physical*."""
-        block = bisect_right(self.block_first, physical) - 1
-        at = physical - self.block_first[block]
+        block, at = divmod(self.text_at[physical], BLOCK)
         return self.run(block)[at], self.run(block, messages=True)[at]
 
     def run(self, block: int, messages: bool = False) -> _Run:
@@ -209,25 +224,31 @@ class _Columns:
                     values["status"][codes["status"][physical]], values["citation"][codes["citation"][physical]])
 
     def records(self, physicals: Iterable[int], days: dict[int, date]) -> Iterator[Flag]:
-        """The records of *physicals* (increasing), each block opened once."""
-        block, keys, messages, first, next_first = -1, [], [], 0, 0
-        block_first, record = self.block_first, self.record
+        """The records of *physicals*, each run of one block's flags opening it once."""
+        last, keys, messages = -1, None, None
+        text_at, record, run = self.text_at, self.record, self.run
         for physical in physicals:
-            if physical >= next_first or physical < first:
-                block = bisect_right(block_first, physical) - 1
-                keys, messages = self.run(block), self.run(block, messages=True)
-                first = block_first[block]
-                next_first = block_first[block + 1] if block + 1 < len(block_first) else len(self)
-            at = physical - first
+            block, at = divmod(text_at[physical], BLOCK)
+            if block != last:
+                last, keys, messages = block, run(block), run(block, messages=True)
             yield record(physical, days, (keys[at], messages[at]))
+
+    def keys(self, physicals: Iterable[int]) -> Iterator[str]:
+        last, keys = -1, None
+        text_at, run = self.text_at, self.run
+        for physical in physicals:
+            block, at = divmod(text_at[physical], BLOCK)
+            if block != last:
+                last, keys = block, run(block)
+            yield keys[at]
 
     def __getstate__(self):
         return (self.starts, self.ends, self.dues, self.codes, self.values, self.event_ends, self.events,
-                self.key_blocks, self.message_blocks, self.block_first)
+                self.key_blocks, self.message_blocks, self.text_at, self.block_members)
 
     def __setstate__(self, state) -> None:
         (self.starts, self.ends, self.dues, self.codes, self.values, self.event_ends, self.events,
-         self.key_blocks, self.message_blocks, self.block_first) = state
+         self.key_blocks, self.message_blocks, self.text_at, self.block_members) = state
         self._value_code = {name: {v: c for c, v in enumerate(vals)} for name, vals in self.values.items()}
         self._open = OrderedDict()
         self._open_lock = threading.Lock()
@@ -397,34 +418,25 @@ class FlagTable(Sequence[Flag]):
         return self._columns.text(self.physical(index))[1]
 
     def keys(self) -> Iterator[str]:
-        """Every flag's key, in order (a block opened once for each of its flags)."""
-        columns = self._columns
-        if self._rows is None:
-            for block in range(len(columns.key_blocks)):
-                yield from columns.run(block)
-        else:
-            for physical in self._rows:
-                yield columns.text(physical)[0]
+        """Every flag's key, in order."""
+        return self._columns.keys(self._physical_rows())
 
     def matching(self, needle: str, indexes: Iterable[int]) -> list[int]:
         """Those of *indexes* whose message contains *needle* (already lower case), ignoring
-        case, in order. The indexes are taken a block at a time, and a block none of whose
-        messages holds the text is passed over whole."""
-        columns, found = self._columns, []
+        case, in order: only the blocks holding their messages are opened, and each is
+        searched whole."""
+        columns, rows, found = self._columns, self._rows, []
         order = sorted(indexes)
-        rows = self._rows
         physicals = order if rows is None else [rows[i] for i in order]  # (in the same order)
-        block_first, count = columns.block_first, len(columns)
-        lo = 0
-        while lo < len(physicals):
-            block = bisect_right(block_first, physicals[lo]) - 1
-            first = block_first[block]
-            hi = bisect_left(physicals, block_first[block + 1] if block + 1 < len(block_first) else count, lo)
-            messages = columns.run(block, messages=True)
-            holding = messages.holding(needle)
-            found.extend(order[k] for k in range(lo, hi) if physicals[k] - first in holding)
-            lo = hi
-        return found
+        text_at = columns.text_at
+        for block in sorted({text_at[p] // BLOCK for p in physicals}):
+            members = columns.block_members[block]
+            for at in columns.run(block, messages=True).holding(needle):  # (most blocks: none)
+                physical = members[at]
+                k = bisect_left(physicals, physical)
+                if k < len(physicals) and physicals[k] == physical:
+                    found.append(order[k])
+        return sorted(found)
 
     def index_of_key(self, key: str) -> int | None:
         return next((i for i, found in enumerate(self.keys()) if found == key), None)
