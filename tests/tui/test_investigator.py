@@ -299,3 +299,29 @@ async def test_the_overview_of_an_illustrative_case_carries_the_banner(leics_db)
         assert "ILLUSTRATIVE — dates invented for teaching" in str(overview.query_one("#overview-banner").content)
         head = str(overview.query_one("#overview-head").content)
         assert "Two children on CIN plans" in head and "Source: LGSCO 21 018 990" in head and "As of: 31 Mar 2022" in head
+
+
+def test_the_overview_lists_a_rules_first_flags_and_counts_the_rest():
+    """A whole extract's tens of thousands of worker changes: the first 200 listed (each
+    jumpable), the heading counting them all, and a line saying how many more there are."""
+    from datetime import date as day
+
+    from caseline.flag_table import FlagTable
+    from caseline.model import Flag
+    from caseline.notes import PlacedNotes
+    from caseline.tui.overview import FLAGS_A_RULE, overview_options
+
+    class NoNotes:
+        star_flags: set[str] = set()
+        placed = PlacedNotes()
+
+    flags = FlagTable.from_flags(
+        Flag(f"w:{i:05}", "worker_change", "worker_change_family_told", "info", "definite", day(2020, 1, 1),
+             day(2020, 1, 1), None, (i,), f"Allocated worker changed ({i})") for i in range(1234))
+    lines = [(option.id, str(option.prompt)) for option in overview_options(flags, {}, NoNotes())]
+    jumpable = [option_id for option_id, _ in lines if option_id and option_id.startswith("flag:")]
+    assert jumpable == [f"flag:w:{i:05}" for i in range(FLAGS_A_RULE)]
+    texts = [text for _, text in lines]
+    assert "Flags by rule (1,234)" in texts
+    assert any("1,234●" in text for text in texts)
+    assert f"  … and {1234 - FLAGS_A_RULE:,} more (n on the timeline walks every flag)" in texts

@@ -392,3 +392,52 @@ def test_a_day_of_very_many_events_is_read_in_pieces_in_id_order(monkeypatch):
     assert list(timeline._group_ids("1,2,3,10,11,12,100,1000,10000")) == [1, 2, 3, 10, 11, 12, 100, 1000, 10000]
     assert list(timeline._group_ids("12,3,1000,1,2,10,11,100,10000")) == [1, 2, 3, 10, 11, 12, 100, 1000, 10000]
     assert list(timeline._group_ids("5")) == [5]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.integers(0, 200), min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 210), st.sampled_from(["gap", "deadline", "worker_change", "family_not_told"]),
+                       st.sampled_from(["breach", "attention", "info"]), st.lists(st.integers(1, 45), max_size=3)),
+             max_size=25),
+    st.booleans(),
+)
+def test_every_flag_is_one_row_or_one_mark_and_n_walks_them_all_in_order(days, flag_specs, with_positions):
+    """Whatever the flags: each shows once (a worker change as a mark on its last event's row
+    when that event is shown, anything else as a row of its own after the event it arose at);
+    n stops at exactly the rows with a flag or a mark, in order; breaches only at those with
+    a breach; and the lanes mark each at the day of its row."""
+    from caseline.view.rows import IndexDays, id_positions
+
+    days.sort()
+    base = d("2020-01-01")
+    ids = array("q", range(1, len(days) + 1))
+    starts = array("l", [base + x for x in days])
+    flags = [flag(kind, date.fromordinal(base + x).isoformat(), due=date.fromordinal(base + x + 3).isoformat()
+                  if kind == "deadline" else None, events=tuple(events), severity=severity, key=f"k{i:02}")
+             for i, (x, kind, severity, events) in enumerate(flag_specs)]
+    positions = id_positions(ids) if with_positions else None
+    anchors = IndexDays(positions, starts) if positions is not None else dict(zip(ids, starts))
+    model = RowModel(ids, starts, flags, anchors, positions=positions)
+    rows = [model.row(r) for r in range(len(model))]
+    shown = [r.flag for r in rows if r.flag is not None] + [m for r in rows for m in r.marks]
+    assert sorted(f.key for f in shown) == sorted(f.key for f in flags)
+    for r in rows:
+        for mark in r.marks:
+            assert mark.kind == "worker_change" and mark.events[-1] == r.event_id
+    for f in flags:
+        if f.kind == "worker_change" and f.events and f.events[-1] <= len(ids):
+            assert any(f in r.marks for r in rows)  # its last event is shown: a mark
+    with_flags = [r.index for r in rows if r.flag is not None or r.marks]
+    walked, at = [], -1
+    while (at := model.next_flag_row(at)) is not None:
+        walked.append(at)
+    assert walked == with_flags
+    breaches, at = [], -1
+    while (at := model.next_flag_row(at, breaches_only=True)) is not None:
+        breaches.append(at)
+    assert breaches == [r.index for r in rows if any(f.severity == "breach" for f in ([r.flag] if r.flag else r.marks))]
+    assert model.flag_marks() == {(r.day, f.severity) for r in rows for f in ([r.flag] if r.flag else r.marks)}
+    for f in flags:
+        assert model.flags_of_event(f.events[-1]) if f.events else True
+        assert model.row(model.row_for_flag(f)).index in walked

@@ -304,7 +304,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
                 return
         # The flags and anchors are only read: shared with the cached analysis, not copied
         # (a whole extract's run to a million events).
-        flags, rules, anchors = FlagTable.from_flags(analysis.flags), dict(analysis.rules), analysis.anchors
+        flags, rules = FlagTable.from_flags(analysis.flags), dict(analysis.rules)
+        index_days = self._index_days()  # (one look-up in the index, when it is whole)
+        anchors = index_days if index_days is not None else analysis.anchors
         self.as_of_text = analysis.as_of_text
         ids, starts, reach = self.ids, self.starts, self.reach
         self.rules = rules  # read by the model's placement (stability threshold)

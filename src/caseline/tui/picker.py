@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from caseline.sanitize import clean
+from caseline.flag_table import FlagTable
 from caseline.model import CaseInfo
 
 
@@ -80,9 +81,9 @@ class PickerScreen(Screen[None]):
             for case in sorted(self.cases, key=lambda c: c.event_count):
                 try:
                     analysis = app.collect_analysis(case.id, conn, cancelled=lambda: worker.is_cancelled)
-                    counts: tuple[int, int] | None = tuple(  # type: ignore[assignment]
-                        sum(1 for f in analysis.flags if f.severity == severity and f.kind != "met")
-                        for severity in ("breach", "attention"))
+                    # Counted from the columns (no record made of a long case's flags).
+                    found = FlagTable.from_flags(analysis.flags).where(not_kinds={"met"}).severity_counts()
+                    counts: tuple[int, int] | None = (found["breach"], found["attention"])
                 except AnalysisStopped:
                     return
                 except Exception:  # the engine failing must not stop the picker
