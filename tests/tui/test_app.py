@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import date
 
 import pytest
@@ -755,3 +756,38 @@ async def test_met_checks_are_hidden_until_m_and_the_status_names_the_as_of(leic
         await pilot.press("m")
         await settle(pilot)
         assert met not in [row.flag for row in (screen.model.row(i) for i in range(len(screen.model))) if row.is_flag]
+
+
+async def test_a_long_cases_filter_choices_are_read_in_a_worker_once_and_capped(leics_db, monkeypatch):
+    """A whole extract's kinds and actors take a scan of every event (ten seconds at ten
+    million) and may name hundreds of thousands of actors: read off the UI thread, once, and
+    the first few offered with a word that there are more."""
+    from caseline.store import distinct_values, open_database
+    from caseline.tui import case_screen as module
+    from caseline.tui.dialogs import FilterScreen
+
+    monkeypatch.setattr(module, "FILTER_CHOICES_APART_OVER", 0)
+    monkeypatch.setattr(module, "FILTER_ACTORS_MAX", 2)
+    reads = []
+    real = module.CaseScreen._read_filter_choices
+
+    def noting(self, conn):
+        reads.append(threading.current_thread() is threading.main_thread())
+        return real(self, conn)
+
+    monkeypatch.setattr(module.CaseScreen, "_read_filter_choices", noting)
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterScreen) and reads == [False]  # read in a worker
+        every_actor = distinct_values(open_database(leics_db, read_only=True), LEICS, "actor")
+        assert len(every_actor) > 2 and [value for value, _ in dialog.groups["actors"]] == every_actor[:2]
+        assert "cin_visit" in [value for value, _ in dialog.groups["kinds"]]
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FilterScreen) and reads == [False]  # not read again

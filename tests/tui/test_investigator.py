@@ -298,7 +298,9 @@ async def test_the_overview_of_an_illustrative_case_carries_the_banner(leics_db)
         overview = app.screen
         assert "ILLUSTRATIVE — dates invented for teaching" in str(overview.query_one("#overview-banner").content)
         head = str(overview.query_one("#overview-head").content)
-        assert "Two children on CIN plans" in head and "Source: LGSCO 21 018 990" in head and "As of: 31 Mar 2022" in head
+        assert "Two children on CIN plans" in head and "Source: LGSCO 21 018 990" in head
+        # The day the flags are judged at, and why (as the status line says), not the last event's.
+        assert "As of: 6 Sep 2022 (the case's as-of date)" in head and "31 Mar 2022" not in head
 
 
 def test_the_overview_lists_a_rules_first_flags_and_counts_the_rest():

@@ -247,17 +247,18 @@ def chronology_end(conn: sqlite3.Connection, case_id: str) -> date | None:
         return None
 
 
-def distinct_values(conn: sqlite3.Connection, case_id: str, column: str, kinds: Iterable[str] | None = None) -> list[str]:
+def distinct_values(conn: sqlite3.Connection, case_id: str, column: str, kinds: Iterable[str] | None = None,
+                    limit: int | None = None) -> list[str]:
     """The distinct non-empty values of an events column in a case (the filter's choices),
-    among events of *kinds* when given."""
+    among events of *kinds* when given, in order; the first *limit* when given."""
     if column not in ("kind", "actor", "subject"):
         return []
     wanted = sorted(set(kinds)) if kinds is not None else None
     of_kinds = f" AND kind IN ({','.join('?' * len(wanted))})" if wanted is not None else ""
     rows = conn.execute(
         f"SELECT DISTINCT {column} FROM events WHERE case_id = ? AND coalesce({column}, '') != ''{of_kinds} "
-        f"ORDER BY {column}",
-        (case_id, *(wanted or ())),
+        f"ORDER BY {column}" + (" LIMIT ?" if limit is not None else ""),
+        (case_id, *(wanted or ()), *((limit,) if limit is not None else ())),
     )
     return [str(row[0]) for row in rows]
 

@@ -52,6 +52,10 @@ MAX_HIGHLIGHTED_MATCHES = 100_000
 #: Below this many events, search runs on every keystroke; above it, after a short pause.
 SEARCH_AS_YOU_TYPE_LIMIT = 50_000
 SEARCH_DEBOUNCE_SECONDS = 0.35
+#: Cases longer than this read the filter's choices in a worker (a scan of every event).
+FILTER_CHOICES_APART_OVER = 200_000
+#: Actors the filter offers: a whole extract names hundreds of thousands (a list nobody reads).
+FILTER_ACTORS_MAX = 500
 #: SQLite steps between checks that a search has been replaced (a few milliseconds' work).
 SEARCH_CANCEL_STEPS = 2_000_000
 #: Matches a search places in the timeline; beyond it the count reads "50,000+".
@@ -128,6 +132,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.show_met = False  # deadlines met are information rows, shown on request (m)
         self.as_of_text = ""
         self.following: tuple[Flag, int] | None = None
+        self._filter_choices: tuple[list[str], list[str], bool] | None = None  # read once
         self.search_text = ""
         self.matches: list[int] = []
         self.search_more = False
@@ -738,11 +743,36 @@ class CaseScreen(InvestigatorActions, Screen[None]):
     # Filter ----------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        kinds = distinct_values(self.conn, self.case_id, "kind")
-        actors = []
-        for actor in distinct_values(self.conn, self.case_id, "actor"):
-            label = self.people[actor].name if actor in self.people else actor
-            actors.append((actor, label))
+        """The filter dialog. Its kinds and actors take a scan of the case: a long case's
+        (ten seconds at ten million events) is read in a worker, once, and the dialog opens
+        when it is done; a short case's at once."""
+        if self._filter_choices is None and (self.all_event_count > FILTER_CHOICES_APART_OVER
+                                             or not self.index_complete):
+            self.notify("Reading the case's kinds and actors for the filter…", timeout=3)
+            self.read_filter_choices()
+            return
+        self._open_filter(self._filter_choices or self._read_filter_choices(self.conn))
+
+    @work(thread=True, exclusive=True, group="filter-choices")
+    def read_filter_choices(self) -> None:
+        with self.app.worker_connection() as conn:
+            choices = self._read_filter_choices(conn)
+        self.app.call_from_thread(self._open_filter, choices)
+
+    def _read_filter_choices(self, conn: sqlite3.Connection) -> tuple[list[str], list[str], bool]:
+        """The case's kinds; its first actors (by id) up to :data:`FILTER_ACTORS_MAX`, and
+        whether there are more (a whole extract names hundreds of thousands)."""
+        actors = distinct_values(conn, self.case_id, "actor", limit=FILTER_ACTORS_MAX + 1)
+        return distinct_values(conn, self.case_id, "kind"), actors[:FILTER_ACTORS_MAX], len(actors) > FILTER_ACTORS_MAX
+
+    def _open_filter(self, choices: tuple[list[str], list[str], bool]) -> None:
+        if not self.is_current:
+            return  # the case was left (or a dialog is open) while the choices were read
+        self._filter_choices = choices
+        kinds, found, more = choices
+        if more:
+            self.notify(f"The filter offers the first {FILTER_ACTORS_MAX:,} actors of many", timeout=4)
+        actors = [(actor, self.people[actor].name if actor in self.people else actor) for actor in found]
         rules = sorted(self.flags.distinct("rule"))
         rule_labels = [(rule, clean(self.rules[rule].title) if rule in self.rules else rule) for rule in rules]
         self.app.push_screen(FilterScreen(kinds, actors, self.event_filter, children=self.case_children(),

@@ -496,13 +496,9 @@ class InvestigatorActions:
             elif kind == "event":
                 self._jump_to_event(int(value))
 
+        # The as-of the flags were judged at (the status line's), not a scan for the last event.
         self.app.push_screen(OverviewScreen(self.case, self.flags, self.rules, self.investigator,
-                                            self.app.read_only, self._as_of()), chosen)
-
-    def _as_of(self):
-        from caseline.store import chronology_end
-
-        return chronology_end(self.conn, self.case_id)
+                                            self.app.read_only, self.as_of_text), chosen)
 
     def action_export(self) -> None:
         from caseline.tui.export_dialog import ExportDialog

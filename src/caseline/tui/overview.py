@@ -8,7 +8,6 @@ investigator's notes); nothing is computed here. Text is cleaned and built as ``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 
 from rich.text import Text
 from textual import on
@@ -19,7 +18,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from caseline.dates import format_day
 from caseline.export.chronology import TAG_HEADINGS
 from caseline.flag_table import FlagTable
 from caseline.guidance import Rule
@@ -115,14 +113,14 @@ class OverviewScreen(ModalScreen[tuple[str, str] | None]):
     """
 
     def __init__(self, case: CaseInfo, flags: Sequence[Flag], rules: Mapping[str, Rule], investigator,
-                 read_only: bool, as_of: date | None) -> None:
+                 read_only: bool, as_of_text: str) -> None:
         super().__init__()
         self.case = case
         self.flags = FlagTable.from_flags(flags)
         self.rules = rules
         self.investigator = investigator
         self.read_only = read_only
-        self.as_of = as_of
+        self.as_of_text = as_of_text  # the analysis's: the day the flags are judged at, and why
 
     def compose(self) -> ComposeResult:
         case = self.case
@@ -137,10 +135,11 @@ class OverviewScreen(ModalScreen[tuple[str, str] | None]):
                 title.append("\nSource: ", "bold")
                 title.append(clean(case.source), "italic")
             title.append("\nAs of: ", "bold")
-            title.append(format_day(self.as_of) if self.as_of else "no events")
+            # "as of 6 Sep 2022 (the case's as-of date)" or "as of: no events", after "As of: ".
+            title.append(self.as_of_text.removeprefix("as of").lstrip(": ") or "flags still being computed")
             counts = {s: 0 for s in SYMBOLS} | self.flags.severity_counts()
             title.append("   Flags: ", "bold")
-            title.append("  ".join(f"{n}{SYMBOLS[s]} {s}" for s, n in counts.items()))
+            title.append("  ".join(f"{n:,}{SYMBOLS[s]} {s}" for s, n in counts.items()))
             if self.read_only:
                 title.append("\nRead-only review: notes and stars cannot be saved.", "italic")
             if case.illustrative:
