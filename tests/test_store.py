@@ -183,3 +183,24 @@ def test_full_text_index_keeps_in_step_with_events_and_check_stays_clean(tmp_pat
     report = check_database(conn)
     assert report.ok and report.events_checked == 1, report.problems
     conn.close()
+
+
+def test_distinct_values_are_sorted_and_a_limit_stops_at_that_many(tmp_path):
+    from caseline.store import distinct_values
+
+    path = tmp_path / "plain.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE events (case_id TEXT, date_start TEXT, kind TEXT, actor TEXT)")
+    raw.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", [
+        ("c", "2021-03-01", "note", "zed"), ("c", "2021-01-01", "cin_visit", "yan"), ("c", "2021-02-01", "note", ""),
+        ("c", "2021-04-01", "note", "abe"), ("c", "2021-05-01", "note", "yan"), ("other", "2020-01-01", "x", "bob")])
+    raw.commit()
+    raw.close()
+    conn = open_database(path, read_only=True)
+    assert distinct_values(conn, "c", "actor") == ["abe", "yan", "zed"]
+    assert distinct_values(conn, "c", "kind") == ["cin_visit", "note"]
+    assert distinct_values(conn, "c", "actor", kinds={"note"}) == ["abe", "yan", "zed"]
+    assert distinct_values(conn, "c", "actor", kinds={"cin_visit"}) == ["yan"]
+    first_two = distinct_values(conn, "c", "actor", limit=2)
+    assert len(first_two) == 2 and first_two == sorted(first_two) and set(first_two) < {"abe", "yan", "zed"}
+    conn.close()

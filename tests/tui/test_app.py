@@ -784,7 +784,8 @@ async def test_a_long_cases_filter_choices_are_read_in_a_worker_once_and_capped(
         dialog = app.screen
         assert isinstance(dialog, FilterScreen) and reads == [False]  # read in a worker
         every_actor = distinct_values(open_database(leics_db, read_only=True), LEICS, "actor")
-        assert len(every_actor) > 2 and [value for value, _ in dialog.groups["actors"]] == every_actor[:2]
+        offered = [value for value, _ in dialog.groups["actors"]]
+        assert len(every_actor) > 2 and len(offered) == 2 and set(offered) < set(every_actor)
         assert "cin_visit" in [value for value, _ in dialog.groups["kinds"]]
         await pilot.press("escape")
         await settle(pilot)

@@ -250,17 +250,22 @@ def chronology_end(conn: sqlite3.Connection, case_id: str) -> date | None:
 def distinct_values(conn: sqlite3.Connection, case_id: str, column: str, kinds: Iterable[str] | None = None,
                     limit: int | None = None) -> list[str]:
     """The distinct non-empty values of an events column in a case (the filter's choices),
-    among events of *kinds* when given, in order; the first *limit* when given."""
+    among events of *kinds* when given, sorted; when *limit* is given, the first that many
+    met as SQLite reads the case (in date order, through caseline's index), so the scan
+    stops there.
+
+    SQLite is not asked to order them: with ``ORDER BY`` it read all ten million events of a
+    whole extract in 12 s and 480 MB of temporary memory, against 2.4 s and nothing held."""
     if column not in ("kind", "actor", "subject"):
         return []
     wanted = sorted(set(kinds)) if kinds is not None else None
     of_kinds = f" AND kind IN ({','.join('?' * len(wanted))})" if wanted is not None else ""
     rows = conn.execute(
-        f"SELECT DISTINCT {column} FROM events WHERE case_id = ? AND coalesce({column}, '') != ''{of_kinds} "
-        f"ORDER BY {column}" + (" LIMIT ?" if limit is not None else ""),
+        f"SELECT DISTINCT {column} FROM events WHERE case_id = ? AND coalesce({column}, '') != ''{of_kinds}"
+        + (" LIMIT ?" if limit is not None else ""),
         (case_id, *(wanted or ()), *((limit,) if limit is not None else ())),
     )
-    return [str(row[0]) for row in rows]
+    return sorted(str(row[0]) for row in rows)
 
 
 class FactRows(list):

@@ -760,8 +760,8 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.app.call_from_thread(self._open_filter, choices)
 
     def _read_filter_choices(self, conn: sqlite3.Connection) -> tuple[list[str], list[str], bool]:
-        """The case's kinds; its first actors (by id) up to :data:`FILTER_ACTORS_MAX`, and
-        whether there are more (a whole extract names hundreds of thousands)."""
+        """The case's kinds; the first :data:`FILTER_ACTORS_MAX` actors its chronology names,
+        and whether there are more (a whole extract names hundreds of thousands)."""
         actors = distinct_values(conn, self.case_id, "actor", limit=FILTER_ACTORS_MAX + 1)
         return distinct_values(conn, self.case_id, "kind"), actors[:FILTER_ACTORS_MAX], len(actors) > FILTER_ACTORS_MAX
 
