@@ -792,3 +792,29 @@ async def test_a_long_cases_filter_choices_are_read_in_a_worker_once_and_capped(
         await pilot.press("f")
         await settle(pilot)
         assert isinstance(app.screen, FilterScreen) and reads == [False]  # not read again
+
+
+async def test_clearing_a_filter_goes_back_to_the_whole_index_in_memory(leics_db, monkeypatch):
+    """Not read again (ten seconds and a second copy of 160 MB at ten million events), and
+    events are found by id in one look-up again."""
+    from caseline.tui import case_screen as module
+
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        whole = screen.ids
+        screen.apply_filter(EventFilter(kinds=frozenset({"cin_visit"})))
+        await settle(pilot)
+        assert list(screen.ids) == [4, 7, 11] and not screen.model.has_positions
+        reads = []
+
+        def reading(*args, **kwargs):
+            reads.append(args)
+            raise AssertionError("the whole index was read again")
+
+        monkeypatch.setattr(module, "load_index", reading)
+        await pilot.press("F")
+        await settle(pilot)
+        assert reads == [] and screen.ids is whole and screen.model.has_positions
+        assert "18 events" in screen.status_text and "of 18" not in screen.status_text

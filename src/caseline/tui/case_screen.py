@@ -142,6 +142,9 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.ids, self.starts, self.reach = load_index(self.conn, case_id, limit=FIRST_SCREEN_ROWS)
         self.index_complete = len(self.ids) < FIRST_SCREEN_ROWS
         self.positions: IdPositions | None = id_positions(self.ids) if self.index_complete else None
+        # The whole case's index once read: clearing a filter goes back to it rather than
+        # reading it again (and the flags' anchors look days up in it meanwhile).
+        self._whole_index = (self.ids, self.starts, self.reach) if self.index_complete else None
         self._pending_goto: DateRange | None = None
         self.windowed = False  # showing a window of events (End, go to date) while reading
         self.all_event_count = len(self.ids)  # a lower bound until the full index is read
@@ -236,6 +239,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
 
     def _index_ready(self, ids, starts, reach, prepared: tuple[RowModel | None, list[Flag]]) -> None:
         self.index_complete = True
+        self._whole_index = (ids, starts, reach)
         self.windowed = False
         self.all_event_count = len(ids)
         if not (self.event_filter.active or self.investigator.filter_active):  # a filter read its own index
@@ -464,9 +468,12 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.timeline.set_matches(frozenset())
 
     def _reload_events(self) -> None:
-        self.ids, self.starts, self.reach = load_index(self.conn, self.case_id, self.event_filter,
-                                                       self._flag_event_ids(),
-                                                       only_ids=self.investigator.keep_event_ids(self.flags))
+        if self._whole_index is not None and not (self.event_filter.active or self.investigator.filter_active):
+            self.ids, self.starts, self.reach = self._whole_index
+        else:
+            self.ids, self.starts, self.reach = load_index(self.conn, self.case_id, self.event_filter,
+                                                           self._flag_event_ids(),
+                                                           only_ids=self.investigator.keep_event_ids(self.flags))
         self.pages = EventPages(self.conn, self.ids)
         self._rebuild_model()
 
