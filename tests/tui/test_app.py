@@ -818,3 +818,34 @@ async def test_clearing_a_filter_goes_back_to_the_whole_index_in_memory(leics_db
         await settle(pilot)
         assert reads == [] and screen.ids is whole and screen.model.has_positions
         assert "18 events" in screen.status_text and "of 18" not in screen.status_text
+
+
+async def test_a_long_cases_filter_reads_its_index_in_a_worker_and_says_so_meanwhile(leics_db, monkeypatch):
+    """Seconds at ten million events: the screen stays live and says it is filtering; a
+    filter changed again before the read is done is not overtaken by the older read."""
+    from caseline.tui import case_screen as module
+
+    monkeypatch.setattr(module, "FILTER_CHOICES_APART_OVER", 0)
+    gate, real = threading.Event(), module.load_index
+    threads = []
+
+    def slow(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        gate.wait(5)
+        return real(*args, **kwargs)
+
+    app = make_app(leics_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        monkeypatch.setattr(module, "load_index", slow)
+        screen.apply_filter(EventFilter(kinds=frozenset({"note"})))
+        await pilot.pause()
+        assert screen.filtering and "⟳ filtering…" in screen.status_text and len(screen.model.ids) == 18
+        screen.apply_filter(EventFilter(kinds=frozenset({"cin_visit"})))
+        gate.set()
+        await settle(pilot)
+        assert threads and not any(threads)  # read in workers, never on the UI thread
+        assert not screen.filtering and list(screen.ids) == [4, 7, 11]
+        assert "3 of 18 events" in screen.status_text and "filtering" not in screen.status_text
+        assert [f.key for f in screen.model.flags] == [GAP.key]

@@ -133,6 +133,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.as_of_text = ""
         self.following: tuple[Flag, int] | None = None
         self._filter_choices: tuple[list[str], list[str], bool] | None = None  # read once
+        self.filtering = False  # a long case's filtered index is being read
         self.search_text = ""
         self.matches: list[int] = []
         self.search_more = False
@@ -468,14 +469,48 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self.timeline.set_matches(frozenset())
 
     def _reload_events(self) -> None:
-        if self._whole_index is not None and not (self.event_filter.active or self.investigator.filter_active):
+        """The index (and rows) of what the filters keep: the whole index already in memory
+        when nothing is filtered; a long case's filtered index read in a worker (seconds at
+        ten million events), the rows shown meanwhile until it is in; a short case's now."""
+        filtered = self.event_filter.active or self.investigator.filter_active
+        if self._whole_index is not None and not filtered:
             self.ids, self.starts, self.reach = self._whole_index
+        elif self.all_event_count > FILTER_CHOICES_APART_OVER:
+            self.filtering = True
+            self.read_filtered_index(self.event_filter, self._flag_event_ids(),
+                                     self.investigator.keep_event_ids(self.flags), self._filter_state())
+            return
         else:
             self.ids, self.starts, self.reach = load_index(self.conn, self.case_id, self.event_filter,
                                                            self._flag_event_ids(),
                                                            only_ids=self.investigator.keep_event_ids(self.flags))
+        self.filtering = False
         self.pages = EventPages(self.conn, self.ids)
         self._rebuild_model()
+
+    def _filter_state(self) -> tuple:
+        """What the filters are now (a filtered index read for another is not shown)."""
+        investigator = self.investigator
+        return self.event_filter, investigator.starred_only, investigator.tag_filter, self.show_met
+
+    @work(thread=True, exclusive=True, group="filtered-index")
+    def read_filtered_index(self, chosen: EventFilter, flag_event_ids, only_ids, state: tuple) -> None:
+        with self.app.worker_connection() as conn:
+            ids, starts, reach = load_index(conn, self.case_id, chosen, flag_event_ids, only_ids=only_ids)
+        with collector_paused():
+            model = self._new_model(ids, starts, reach, self._shown_flags(), self.anchors)
+        self.app.call_from_thread(self._filtered_index_ready, state, ids, starts, reach, model)
+
+    def _filtered_index_ready(self, state: tuple, ids, starts, reach, model: RowModel) -> None:
+        if state != self._filter_state():
+            return  # the filter changed again meanwhile: a newer read is under way
+        self.filtering = False
+        self.ids, self.starts, self.reach = ids, starts, reach
+        self.pages = EventPages(self.conn, self.ids)
+        self._rebuild_model(model)
+        self._rebuild_lanes()
+        self._update_status()
+        self._update_panel()
 
     # Status and panel ------------------------------------------------------------------------
 
@@ -489,6 +524,8 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             parts.append(f"{shown:,} of {self.all_event_count:,} events")
         else:
             parts.append(f"{shown:,} events")
+        if self.filtering:
+            parts.append("⟳ filtering…")
         if self.flag_error:
             parts.append("flags unavailable")
         elif not self.flags_ready:
