@@ -372,7 +372,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         if not self.flags_ready and not self.lanes_read:
             return  # the flags worker draws them when it is done
         flags = self.model.flags.where(not_kinds={"met"}) if self.flags_ready else FlagTable()
-        self.refilter_lanes(self.event_filter, self._flag_event_ids() if self.event_filter.flags_active else None,
+        self.refilter_lanes(self.event_filter, self._flag_event_ids_if_asked(),
                             flags, self._lane_marks(self.model))
 
     @work(thread=True, exclusive=True, group="lanes")
@@ -444,6 +444,11 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         placed = self.investigator.placed
         return sorted({n.tag for group in (*placed.by_event.values(), *placed.by_flag.values()) for n in group})
 
+    def _flag_event_ids_if_asked(self) -> set[int] | None:
+        """The events the kept flags rest on, when the filter's flag side chooses events (a
+        million ids at ten million events: not made for a kind or a child)."""
+        return self._flag_event_ids() if self.event_filter.flags_active else None
+
     def _flag_event_ids(self) -> set[int]:
         ids = self._shown_flags().event_ids()
         if self.event_filter.tags:
@@ -477,12 +482,12 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             self.ids, self.starts, self.reach = self._whole_index
         elif self.all_event_count > FILTER_CHOICES_APART_OVER:
             self.filtering = True
-            self.read_filtered_index(self.event_filter, self._flag_event_ids(),
+            self.read_filtered_index(self.event_filter, self._flag_event_ids_if_asked(),
                                      self.investigator.keep_event_ids(self.flags), self._filter_state())
             return
         else:
             self.ids, self.starts, self.reach = load_index(self.conn, self.case_id, self.event_filter,
-                                                           self._flag_event_ids(),
+                                                           self._flag_event_ids_if_asked(),
                                                            only_ids=self.investigator.keep_event_ids(self.flags))
         self.filtering = False
         self.pages = EventPages(self.conn, self.ids)
