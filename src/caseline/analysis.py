@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,7 +38,9 @@ class CaseAnalysis:
         people: person id to :class:`~caseline.model.Person`.
         rules: the rules in force for the case's council, local policy applied.
         as_of: the as-of date the flags were computed for (``None``: the case has no events).
-        flags: every flag, sorted by start date, then severity, then key.
+        flags: every flag, in :attr:`Flag.sort_key` order: a tuple of records, or (from the
+            analysis child) a :class:`~caseline.flag_table.FlagTable`, which gives records as
+            it is read and answers counts from its columns.
         anchors: start-day ordinals of the events the flags rest on (empty when not asked for).
         as_of_source: where the as-of came from: ``given`` (asked for: ``--as-of``, replay),
             ``case`` (the case's own ``as_of``, e.g. the decision date), ``today`` (a live
@@ -49,7 +51,7 @@ class CaseAnalysis:
     people: Mapping[str, Person]
     rules: Mapping[str, Rule]
     as_of: date | None
-    flags: tuple[Flag, ...]
+    flags: Sequence[Flag]
     anchors: Mapping[int, int] = field(default_factory=dict)
     as_of_source: str = "given"
 
@@ -70,6 +72,10 @@ class CaseAnalysis:
         return self.rules.get(rule_id)
 
     def severity_counts(self) -> dict[str, int]:
+        from caseline.flag_table import FlagTable
+
+        if isinstance(self.flags, FlagTable):
+            return self.flags.severity_counts()
         counts = {"breach": 0, "attention": 0, "info": 0}
         for flag in self.flags:
             counts[flag.severity] = counts.get(flag.severity, 0) + 1
@@ -255,8 +261,8 @@ def _alongside(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], ob
 
     path = database_file(conn) if apart else None
     if not path:
-        answer = work(conn)
-        return lambda: answer
+        done = work(conn)
+        return lambda: done
     found: dict[str, object] = {}
 
     def run() -> None:

@@ -332,7 +332,6 @@ def axis_ticks(start: int, end: int, width: int) -> list[tuple[int, str]]:
     Month labels read ``Apr``, and carry the year (``Jan 22``) at January and the first one.
     """
     first = date.fromordinal(start)
-    span = max(1, end - start + 1)
     for step in (1, 2, 3, 6, 12, 24, 60, 120):
         month = date(first.year, first.month, 1)
         if step >= 12:
