@@ -267,3 +267,35 @@ def test_every_sample_case_exports_in_every_format(sample, tmp_path):
         if case.illustrative:
             assert b"Illustrative case: dates invented for teaching." in render_chronology(doc, "html")
     conn.close()
+
+
+def test_a_case_too_long_for_a_chronology_is_refused_in_one_sentence_but_its_starred_rows_export(
+        sample, tmp_path, monkeypatch):
+    """A whole extract's ten million events would not fit in memory as paragraphs: refused
+    before anything is read, with what to do instead; its starred rows still export, read by
+    id (the same paragraphs as for a short case)."""
+    import caseline.export.chronology as chronology
+    from caseline.export.chronology import ExportError, ExportOptions, build_chronology
+
+    short = {fmt: tmp_path / f"short.{fmt}" for fmt in ("md", "html")}
+    for fmt, path in short.items():
+        assert run("export", sample, "--case", LEICS, "--format", fmt, "-o", path, "--starred").exit_code == 0
+    monkeypatch.setattr(chronology, "EXPORT_MAX_EVENTS", 10)  # the sample has 18
+    reads = []
+    monkeypatch.setattr("caseline.store.load_events", lambda *a, **k: reads.append(a) or [])
+    out = tmp_path / "long.md"
+    result = run("export", sample, "--case", LEICS, "--format", "md", "-o", out)
+    assert result.exit_code != 0 and not out.exists() and "Traceback" not in result.output
+    assert "has more than 10 events, too many for a chronology" in result.output
+    assert "--starred" in result.output and result.output.strip().count("\n") == 0
+    conn = open_database(sample, read_only=True)
+    try:
+        with pytest.raises(ExportError):
+            build_chronology(conn, LEICS, ExportOptions(), analysis=None)
+    finally:
+        conn.close()
+    for fmt, path in short.items():  # (the HTML's lanes read as the explorer reads them: the same)
+        starred = tmp_path / f"long-starred.{fmt}"
+        assert run("export", sample, "--case", LEICS, "--format", fmt, "-o", starred, "--starred").exit_code == 0
+        assert starred.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+    assert reads == []  # never every event

@@ -202,28 +202,60 @@ def written_date(event: Event) -> str:
     return text if text else format_range(event.dates)
 
 
+class ExportError(Exception):
+    """An export that cannot be written; the message is one sentence for the user."""
+
+
+#: The longest chronology a report is made of: one paragraph an event, every event held while
+#: it is laid out (a whole extract's ten million would not fit in a laptop's memory, and no
+#: one reads a report of a hundred thousand paragraphs). The starred rows of any case export.
+EXPORT_MAX_EVENTS = 100_000
+
+
 def build_chronology(conn: sqlite3.Connection, case_id: str, options: ExportOptions = ExportOptions(),
                      analysis: CaseAnalysis | None = None) -> Chronology:
-    """Read the case (through :func:`~caseline.analysis.analyse`) and lay out its chronology."""
-    from caseline.analysis import analyse
-    from caseline.store import load_events
-    from caseline.store.notes import list_notes, list_stars, starred_targets
-    from caseline.store.timeline import load_lane_rows
-    from caseline.view.lanes import LANE_KINDS, build_lanes
+    """Read the case (through :func:`~caseline.analysis.analyse`) and lay out its chronology.
 
+    Raises:
+        ExportError: the case has more than :data:`EXPORT_MAX_EVENTS` events and not only the
+            starred rows are asked for (checked before anything is read).
+    """
+    from caseline.analysis import analyse
+    from caseline.store import get_events, has_more_events_than, load_events
+    from caseline.store.notes import list_notes, list_stars, starred_targets
+    from caseline.store.timeline import load_lane_bars, load_lane_rows, load_lane_visits
+    from caseline.view.lanes import BAR_KINDS, LANE_KINDS, VISIT_KINDS, build_lanes
+
+    long_case = has_more_events_than(conn, case_id, EXPORT_MAX_EVENTS)
+    if long_case and not options.starred_only:
+        raise ExportError(
+            f"case {case_id!r} has more than {EXPORT_MAX_EVENTS:,} events, too many for a chronology: export "
+            f"its starred rows (--starred), or its flags with 'caseline flags --format csv' (nothing was written)")
     analysis = analysis or analyse(conn, case_id, options.as_of)
-    events = load_events(conn, case_id)
     notes = list_notes(conn, case_id)
     star_events, star_flags = starred_targets(list_stars(conn, case_id))
+    if long_case:  # the starred rows only: their events, and those their starred flags rest on
+        wanted = set(star_events) | {i for f in analysis.flags if f.key in star_flags for i in f.events}
+        events = list(get_events(conn, sorted(wanted)).values())
+    else:
+        events = load_events(conn, case_id)
     chronology = assemble_chronology(analysis, events, notes, star_events, star_flags, options)
-    rows = load_lane_rows(conn, case_id, LANE_KINDS)
+    visits = None
+    if long_case:  # its lanes as the explorer reads them: a row a day, not one an event
+        rows = load_lane_bars(conn, case_id, BAR_KINDS)
+        visits = load_lane_visits(conn, case_id, VISIT_KINDS)
+    else:
+        rows = load_lane_rows(conn, case_id, LANE_KINDS)
     if options.as_of is not None:
         cut = options.as_of.toordinal()
         rows = [r for r in rows if r[4] <= cut]
+        if visits is not None:
+            visits = {subject: [day for day in days if day <= cut] for subject, days in visits.items()}
     if chronology.paragraphs:
         first = chronology.paragraphs[0].event.dates.start.toordinal()
         last = max(p.event.dates.end.toordinal() for p in chronology.paragraphs)
-        chronology.lanes = build_lanes(rows, [e.flag for e in chronology.flags], analysis.people, first, last)
+        chronology.lanes = build_lanes(rows, [e.flag for e in chronology.flags], analysis.people, first, last,
+                                       visits=visits)
     return chronology
 
 

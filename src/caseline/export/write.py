@@ -17,17 +17,13 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from caseline.export.chronology import Chronology, ExportOptions, build_chronology
+from caseline.export.chronology import Chronology, ExportError, ExportOptions, build_chronology
 
 __all__ = ["FORMATS", "ExportError", "ExportResult", "render_chronology", "save_export", "export_case",
            "default_export_name"]
 
 #: Format name to file extension.
 FORMATS = {"md": "md", "html": "html", "docx": "docx", "csv": "csv"}
-
-
-class ExportError(Exception):
-    """An export that cannot be written; the message is one sentence for the user."""
 
 
 @dataclass(frozen=True)
