@@ -146,9 +146,9 @@ class RowModel:
             def find(event_id: int) -> int | None:
                 return position_of(event_id, anchors.get(event_id))
         if require_shown_event:
-            table = table.select([i for i in range(len(table)) if (
+            table = table.select(i for i in range(len(table)) if (  # (no list of every index)
                 any(find(e) is not None for e in table.events_of(i))
-                if table.last_event(i) is not None else keep_eventless)])
+                if table.last_event(i) is not None else keep_eventless))
         self.flags = table
         kind_codes, kind_values = table.codes("kind")
         inline = {code for code, kind in enumerate(kind_values) if kind in INLINE_KINDS}
