@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseline.dates import (
@@ -155,3 +155,31 @@ def test_month_arithmetic_matches_relativedelta(day, months):
     from caseline.dates import add_months
 
     assert add_months(day, months) == day + relativedelta(months=months)
+
+
+def _naive_working_day(day: date, closed: set[date]) -> bool:
+    return day.weekday() < 5 and day not in closed and (day.month, day.day) not in ((12, 25), (12, 26))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(date(1977, 1, 1), date(2093, 12, 31)), st.integers(-1500, 1500), st.integers(-900, 900))
+def test_the_working_day_window_grows_and_agrees_with_a_walk_through_the_calendar(day, count, apart):
+    """The calendar covers the years around the days asked about and grows on demand; its
+    answers are those of walking day by day through England's bank holidays."""
+    import holidays
+
+    from caseline import dates
+
+    closed = set(holidays.country_holidays("GB", subdiv="ENG", years=range(1965, 2106)))
+    dates._CALENDAR = dates._Calendar(2019, 2021)  # a narrow window, as a first case might leave
+    found = dates.add_working_days(day, count)
+    walked, step, left = day, 1 if count > 0 else -1, abs(count)
+    while left:
+        walked += timedelta(days=step)
+        left -= _naive_working_day(walked, closed)
+    assert found == walked
+    other = day + timedelta(days=apart)
+    low, high = min(day, other), max(day, other)
+    between = sum(_naive_working_day(low + timedelta(days=k), closed) for k in range(1, (high - low).days + 1))
+    assert dates.working_days_between(day, other) == (between if other >= day else -between)
+    assert dates.is_working_day(other) == _naive_working_day(other, closed)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import calendar
 import re
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import accumulate
 
 __all__ = [
     "DateRange",
@@ -201,46 +203,82 @@ def parse_user_date(text: str) -> DateRange:
 
 # --- Working days ---------------------------------------------------------------------------
 
-# The calendar is precomputed as a running count of working days over a fixed span, so that
-# counting and adding working days is a lookup rather than a walk (1M-event cases).
+# The calendar is a running count of working days, so that counting and adding working days
+# is a lookup rather than a walk (1M-event cases). It covers a window of years around the
+# days asked about, grown when a day falls outside it: the bank holidays of the whole
+# supported span took a tenth of a second to work out, in every process that reads a case.
 _CAL_FIRST = date(1970, 1, 1)
 _CAL_LAST = date(2100, 12, 31)
+#: Years the window reaches either side of a day it is first built or grown for.
+_CAL_MARGIN_YEARS = 15
 
 
-@lru_cache(maxsize=1)
-def _calendar() -> tuple[date, list[int]]:
-    import holidays  # imported here: it is slow to import and only rules need it
+class _Calendar:
+    """Working days counted from *first*: ``running[i]`` is how many there are before
+    ``first + i days`` (``running[i + 1] != running[i]``: that day is one)."""
 
-    bank = holidays.country_holidays("GB", subdiv="ENG", years=range(_CAL_FIRST.year, _CAL_LAST.year + 1))
-    closed = set(bank)
-    # Named in the working-day definitions even where the bank-holiday list moves them.
-    for year in range(_CAL_FIRST.year, _CAL_LAST.year + 1):
-        closed.add(date(year, 12, 25))
-        closed.add(date(year, 12, 26))
-    days = (_CAL_LAST - _CAL_FIRST).days + 1
-    running: list[int] = [0] * (days + 1)
-    count = 0
-    day = _CAL_FIRST
-    one = timedelta(days=1)
-    for i in range(days):
-        if day.weekday() < 5 and day not in closed:
-            count += 1
-        running[i + 1] = count
-        day += one
-    return _CAL_FIRST, running
+    __slots__ = ("first", "last", "running")
+
+    def __init__(self, first_year: int, last_year: int) -> None:
+        import holidays  # imported here: it is slow to import and only rules need it
+
+        years = range(first_year, last_year + 1)
+        self.first, self.last = date(first_year, 1, 1), date(last_year, 12, 31)
+        days = (self.last - self.first).days + 1
+        # Weekdays by their pattern from the first day's weekday, then the closed days out.
+        week = [1, 1, 1, 1, 1, 0, 0]
+        start = self.first.weekday()
+        working = (week[start:] + week[:start]) * (days // 7 + 1)
+        del working[days:]
+        closed = set(holidays.country_holidays("GB", subdiv="ENG", years=years))
+        # Named in the working-day definitions even where the bank-holiday list moves them.
+        closed.update(date(year, month, day) for year in years for month, day in ((12, 25), (12, 26)))
+        first = self.first
+        for day in closed:
+            if first <= day <= self.last:
+                working[(day - first).days] = 0
+        self.running = list(accumulate(working, initial=0))
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+    def index(self, day: date) -> int:
+        return (day - self.first).days
 
 
-def _index(day: date) -> int:
-    if not (_CAL_FIRST <= day <= _CAL_LAST):
-        raise DateError(f"{day.isoformat()} is outside the supported calendar ({_CAL_FIRST.year}-{_CAL_LAST.year})")
-    return (day - _CAL_FIRST).days
+_CALENDAR: _Calendar | None = None
+_CALENDAR_LOCK = threading.Lock()
+
+
+def _calendar(*days: date) -> _Calendar:
+    """A calendar covering *days* (each within the supported span)."""
+    for day in days:
+        if not (_CAL_FIRST <= day <= _CAL_LAST):
+            raise DateError(f"{day.isoformat()} is outside the supported calendar ({_CAL_FIRST.year}-{_CAL_LAST.year})")
+    found = _CALENDAR
+    if found is not None and all(found.covers(day) for day in days):
+        return found
+    return _grown(min(days).year - _CAL_MARGIN_YEARS, max(days).year + _CAL_MARGIN_YEARS)
+
+
+def _grown(first_year: int, last_year: int) -> _Calendar:
+    """The calendar grown to cover these years too (clipped to the supported span)."""
+    global _CALENDAR
+    with _CALENDAR_LOCK:
+        found = _CALENDAR
+        if found is not None:
+            first_year, last_year = min(first_year, found.first.year), max(last_year, found.last.year)
+        first_year, last_year = max(first_year, _CAL_FIRST.year), min(last_year, _CAL_LAST.year)
+        if found is None or found.first.year > first_year or found.last.year < last_year:
+            found = _CALENDAR = _Calendar(first_year, last_year)
+        return found
 
 
 def is_working_day(day: date) -> bool:
     """True for Monday to Friday that is not a bank holiday in England (nor 25/26 December)."""
-    _, running = _calendar()
-    i = _index(day)
-    return running[i + 1] != running[i]
+    cal = _calendar(day)
+    i = cal.index(day)
+    return cal.running[i + 1] != cal.running[i]
 
 
 def working_days_between(earlier: date, later: date) -> int:
@@ -248,8 +286,8 @@ def working_days_between(earlier: date, later: date) -> int:
 
     This is the count that "within N working days of X" compares with N.
     """
-    _, running = _calendar()
-    return running[_index(later) + 1] - running[_index(earlier) + 1]
+    cal = _calendar(earlier, later)
+    return cal.running[cal.index(later) + 1] - cal.running[cal.index(earlier) + 1]
 
 
 def add_working_days(day: date, count: int) -> date:
@@ -259,15 +297,22 @@ def add_working_days(day: date, count: int) -> date:
     """
     if count == 0:
         return day
-    first, running = _calendar()
-    i = _index(day)
-    # Forward: count on from the working days up to and including *day*; backward: from
-    # those strictly before it. Either way the answer is the first day the running count
-    # reaches the target.
-    target = running[i + 1] + count if count > 0 else running[i] + count + 1
-    if target <= 0 or target > running[-1]:
-        raise DateError(f"{count} working days from {day.isoformat()} is outside the supported calendar")
-    return first + timedelta(days=bisect_left(running, target) - 1)
+    cal = _calendar(day)
+    while True:
+        running, i = cal.running, cal.index(day)
+        # Forward: count on from the working days up to and including *day*; backward: from
+        # those strictly before it. Either way the answer is the first day the running
+        # count reaches the target.
+        target = running[i + 1] + count if count > 0 else running[i] + count + 1
+        if 0 < target <= running[-1]:
+            return cal.first + timedelta(days=bisect_left(running, target) - 1)
+        # Beyond the window: grown by the years the count could take (a year has more than
+        # 200 working days), unless it is the whole supported span already.
+        years = abs(count) // 200 + 1 + _CAL_MARGIN_YEARS
+        grown = _grown(day.year - years, day.year + years)
+        if (grown.first, grown.last) == (cal.first, cal.last):
+            raise DateError(f"{count} working days from {day.isoformat()} is outside the supported calendar")
+        cal = grown
 
 
 # --- Durations ------------------------------------------------------------------------------
