@@ -441,3 +441,25 @@ def test_every_flag_is_one_row_or_one_mark_and_n_walks_them_all_in_order(days, f
     for f in flags:
         assert model.flags_of_event(f.events[-1]) if f.events else True
         assert model.row(model.row_for_flag(f)).index in walked
+
+
+def test_ids_take_four_bytes_while_they_fit_and_eight_from_the_first_that_does_not(tmp_path, monkeypatch):
+    """A case's own database numbers its events from 1 (4 bytes an id: 40 MB less at ten
+    million); SQLite's rowids may go past 2**31 - 1, and then the ids are all still there, in
+    order, on either read (the whole index, in day groups or in pieces, and row by row)."""
+    from caseline.store import timeline
+    from caseline.store.timeline import load_index
+
+    conn = open_database(tmp_path / "big-ids.db", create=True)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('c', 'C')")
+    rows = [(5, "2021-01-01"), (3_000_000_000, "2021-01-01"), (7, "2021-01-02"), (2**62, "2021-01-03"), (2, "2021-01-03")]
+    conn.executemany("INSERT INTO events (id, case_id, date_start, kind, summary) VALUES (?, 'c', ?, 'note', '')", rows)
+    expected = [5, 3_000_000_000, 7, 2, 2**62]
+    small, _, _ = load_index(conn, "c", only_ids=[5, 7, 2])
+    assert small.typecode == "i" and list(small) == [5, 7, 2]
+    for read in (lambda: load_index(conn, "c"), lambda: load_index(conn, "c", limit=100)):
+        ids, starts, _ = read()
+        assert ids.typecode == "q" and list(ids) == expected and len(starts) == 5
+    monkeypatch.setattr(timeline, "_GROUP_PIECE", 4)  # every group read in pieces
+    assert list(load_index(conn, "c")[0]) == expected
+    conn.close()

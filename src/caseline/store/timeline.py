@@ -93,14 +93,15 @@ def load_index(
             before a date).
 
     Returns:
-        ``(ids, starts, reach)``: ``array('q')`` of ids, ``array('i')`` of start-day ordinals
-        and ``array('i')`` whose item *i* is the latest last day of events ``0..i`` (a running
-        maximum, so it never decreases and can be bisected: the first event whose range
-        reaches a day is found in O(log n)). 16 bytes an event. A partial date such as
+        ``(ids, starts, reach)``: the ids (``array('i')``, 4 bytes an id, or ``array('q')``
+        when one is past 2**31 - 1), ``array('i')`` of start-day ordinals and ``array('i')``
+        whose item *i* is the latest last day of events ``0..i`` (a running maximum, so it
+        never decreases and can be bisected: the first event whose range reaches a day is
+        found in O(log n)). 12 bytes an event. A partial date such as
         ``2021-09`` covers its whole month, so ``starts`` never decreases.
     """
     where, params = filter_where(event_filter, case_id, flag_event_ids, only_ids=only_ids)
-    ids, starts, reach = array("q"), array("i"), array("i")
+    ids, starts, reach = array("i"), array("i"), array("i")
     cache = OrdinalCache()
     # Not named first/last: *last* is the argument asking for the last rows.
     first_day, last_day = cache.first, cache.last
@@ -125,7 +126,7 @@ def load_index(
         batches = iter(lambda: cursor.fetchmany(65536), [])
     furthest = 0
     for batch in batches:
-        ids.extend([row[0] for row in batch])
+        ids = _extend_ids(ids, [row[0] for row in batch])
         batch_starts = [first_day(row[1]) for row in batch]
         starts.extend(batch_starts)
         ends = map(max, [last_day(row[2] or row[1]) for row in batch], batch_starts)
@@ -142,7 +143,7 @@ def _whole_index(cursor: sqlite3.Cursor, where: str, params, first_day, last_day
     The groups come in ORDER's order, and each group's ids are sorted here (a pass when they
     already are, as SQLite reads them in index order), so the whole is in ORDER's order.
     """
-    ids, starts, reach = array("q"), array("i"), array("i")
+    ids, starts, reach = array("i"), array("i"), array("i")
     cursor.execute(f"SELECT date_start, date_end, group_concat(id) FROM events WHERE {where} "
                    f"GROUP BY date_start, date_end ORDER BY date_start, date_end", params)
     furthest = 0
@@ -151,7 +152,7 @@ def _whole_index(cursor: sqlite3.Cursor, where: str, params, first_day, last_day
             these = _group_ids(grouped)
             first = first_day(start)
             furthest = max(furthest, first, last_day(end or start))
-            ids.extend(these)
+            ids = _extend_ids(ids, these)
             starts.extend(repeat(first, len(these)))
             reach.extend(repeat(furthest, len(these)))
     return ids, starts, reach
@@ -162,10 +163,24 @@ def _whole_index(cursor: sqlite3.Cursor, where: str, params, first_day, last_day
 _GROUP_PIECE = 1 << 20
 
 
-def _group_ids(text: str) -> array:
+def _extend_ids(ids: array, more) -> array:
+    """*ids* with *more* after them: 4 bytes an id while every id fits, 8 from the first one
+    that does not (SQLite's rowids may reach 2**63 - 1; a case's own database's do not)."""
+    if isinstance(more, array) and more.typecode != ids.typecode:
+        more = more.tolist()
+    before = len(ids)
+    try:
+        ids.extend(more)
+    except OverflowError:
+        ids = array("q", ids[:before])  # (an extend that failed part way leaves what it put)
+        ids.extend(more)
+    return ids
+
+
+def _group_ids(text: str) -> list[int] | array:
     """The ids in *text* (``"3,1,2"``), in order."""
     if len(text) <= _GROUP_PIECE:
-        return array("q", sorted(map(int, text.split(","))))
+        return sorted(map(int, text.split(",")))
     found, at = array("q"), 0
     while at < len(text):
         cut = text.find(",", at + _GROUP_PIECE)
