@@ -315,16 +315,16 @@ class FlagTable(Sequence[Flag]):
         columns, day = self._columns, flag.start.toordinal()
         lo, hi = bisect_left(columns.starts, day), bisect_right(columns.starts, day)
         for physical in range(lo, hi):
-            if columns.text(physical)[0] == flag.key:
-                if self._rows is None:
-                    at = physical
-                else:
-                    at = bisect_left(self._rows, physical)
-                    if at >= len(self._rows) or self._rows[at] != physical:
-                        break
-                if start <= at and (stop is None or at < stop):
-                    return at
-                break
+            if columns.text(physical)[0] != flag.key:
+                continue
+            if self._rows is None:
+                at = physical
+            else:
+                at = bisect_left(self._rows, physical)
+                if at >= len(self._rows) or self._rows[at] != physical:
+                    continue  # (not in this view)
+            if start <= at and (stop is None or at < stop):
+                return at
         raise ValueError(f"{flag.key} is not in the table")
 
     def physical(self, index: int) -> int:
