@@ -377,6 +377,23 @@ def test_a_definite_breach_holds_on_every_exact_reading(events, data):
     assert definite <= breached(compute_flags(exact, library, as_of=as_of, children=["X", "Y"]), False)
 
 
+def test_a_plan_end_that_may_come_before_its_start_makes_what_follows_possible_not_definite():
+    """A CIN plan agreed on 3 March 2019 and ended "some time in March" (2 March to 1 April):
+    read as ending on 2 March the end closes nothing and the plan is open a year later with
+    no visit (a breach); read as ending on 1 April the plan ran four weeks, inside the six.
+    Whether the child went unvisited depends on the reading: possible, not definite."""
+    events = [ev("cin_visit", "2019-01-01", id=1), ev("cin_plan_end", "2019-03-02", "2019-04-01", id=2),
+              ev("cin_plan_start", "2019-03-03", id=3)]
+    (gap,) = breaches(run(["cin_visits"], events, as_of=date(2020, 3, 5)))
+    assert gap.kind == "gap" and gap.certainty == "possible"
+    # Dated exactly, the end after the start closes the plan: nothing is due.
+    exact = [events[0], ev("cin_plan_end", "2019-04-01", id=2), events[2]]
+    assert breaches(run(["cin_visits"], exact, as_of=date(2020, 3, 5))) == []
+    # And an end surely before the start leaves the plan open: the same gap, definite.
+    before = [events[0], ev("cin_plan_end", "2019-03-02", id=2), events[2]]
+    assert [f.certainty for f in breaches(run(["cin_visits"], before, as_of=date(2020, 3, 5)))] == ["definite"]
+
+
 def test_core_group_and_review_conference_from_the_icpc_when_no_plan_start_is_recorded():
     # ICPC Mon 2 Oct 2023: first core group due Mon 16 Oct; first review conference by 2 Jan 2024.
     events = [ev("icpc", "2023-10-02"), ev("core_group", "2023-10-17"), ev("rcpc", "2024-01-03")]

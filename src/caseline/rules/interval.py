@@ -87,7 +87,7 @@ def interval_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
     g = _Gaps(rule, case, label, status, required, every, phases)
     for period in periods:
         found = g.period(period)
-        if id(period) in uncertain:
+        if id(period) in uncertain or period.uncertain:
             found = [_possible(f) for f in found]
         flags.extend(found)
     return flags

@@ -453,8 +453,16 @@ def durations(params: Mapping[str, object], *names: str) -> list[Duration | None
 
 @dataclass(frozen=True, slots=True)
 class Period:
+    """A span a status is open, from *opened* to *closed* (``None``: still open).
+
+    *uncertain*: a closing event dated before the opening on some reading and after it on
+    another (a plan's end "some time in March" against its start on 3 March) was left out,
+    so whether the span ran on past it depends on the reading: what it gives is possible.
+    """
+
     opened: EventLike
     closed: EventLike | None
+    uncertain: bool = False
 
 
 def open_periods(case: CaseFacts, open_kinds: Sequence[str], close_kinds: Sequence[str], *, restart: bool) -> list[Period]:
@@ -464,18 +472,23 @@ def open_periods(case: CaseFacts, open_kinds: Sequence[str], close_kinds: Sequen
     marks.sort(key=lambda m: (m[0].dates.start, m[0].dates.end, not m[1], m[0].id))
     periods: list[Period] = []
     current: EventLike | None = None
+    doubt = False  # the current span's opening may come before a close it was sorted after
+    loose: EventLike | None = None  # the last close met with nothing open
     for event, is_open in marks:
         if is_open:
             if current is not None:
                 if not restart:
                     continue
-                periods.append(Period(current, event))  # a new opening ends the last one
+                periods.append(Period(current, event, doubt))  # a new opening ends the last one
             current = event
+            doubt = loose is not None and loose.dates.end >= event.dates.start
         elif current is not None:
-            periods.append(Period(current, event))
-            current = None
+            periods.append(Period(current, event, doubt))
+            current, doubt = None, False
+        else:
+            loose = event
     if current is not None:
-        periods.append(Period(current, None))
+        periods.append(Period(current, None, doubt))
     return periods
 
 
