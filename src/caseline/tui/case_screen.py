@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from array import array
+from collections.abc import Mapping, Sequence
 from bisect import bisect_left, bisect_right
 from datetime import date
 from functools import partial
@@ -126,7 +127,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         self._child_analysis = None  # a long case's analysis under way apart (analysis_child)
         self.flag_error: str | None = None
         self.rules: dict[str, Rule] = {}
-        self.anchors: dict[int, int] = {}
+        self.anchors: Mapping[int, int] = {}  # start days of events flags rest on (IndexDays)
         self.event_filter = EventFilter()
         self.breaches_only = False
         self.show_met = False  # deadlines met are information rows, shown on request (m)
@@ -205,14 +206,14 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             self._flags_started = True
             self.load_flags()
 
-    def _model_in_worker(self, ids, starts, reach, flags: list[Flag], anchors: dict[int, int]) -> RowModel | None:
+    def _model_in_worker(self, ids, starts, reach, flags: FlagTable, anchors: Mapping[int, int]) -> RowModel | None:
         """Merge *flags* into a model off the UI thread (seconds on a long case), or ``None``
         when a filter is on: the UI thread then rebuilds it from what the filter keeps."""
         if self.event_filter.active or self.investigator.filter_active:
             return None
         return self._new_model(ids, starts, reach, flags.where(not_kinds=() if self.show_met else {"met"}), anchors)
 
-    def _new_model(self, ids, starts, reach, flags: list[Flag], anchors: dict[int, int]) -> RowModel:
+    def _new_model(self, ids, starts, reach, flags: Sequence[Flag], anchors: Mapping[int, int]) -> RowModel:
         """The rows for these events and flags under the filter in force."""
         rule = self.rules.get("worker_stability")
         threshold = int(rule.params.get("threshold", 3)) if rule is not None else 3
@@ -238,7 +239,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
             model = self._model_in_worker(ids, starts, reach, flags, anchors)
         app.call_from_thread(self._index_ready, ids, starts, reach, (model, flags))
 
-    def _index_ready(self, ids, starts, reach, prepared: tuple[RowModel | None, list[Flag]]) -> None:
+    def _index_ready(self, ids, starts, reach, prepared: tuple[RowModel | None, FlagTable]) -> None:
         self.index_complete = True
         self._whole_index = (ids, starts, reach)
         self.windowed = False
@@ -387,7 +388,7 @@ class CaseScreen(InvestigatorActions, Screen[None]):
         if chosen == self.event_filter:
             self.lanes.set_lanes(self.investigator.lanes_with_notes(lanes))
 
-    def _flags_ready(self, flags: list[Flag], rules: dict[str, Rule], anchors: dict[int, int], lanes,
+    def _flags_ready(self, flags: FlagTable, rules: dict[str, Rule], anchors: Mapping[int, int], lanes,
                      prepared: tuple[RowModel | None, object]) -> None:
         self.flags, self.rules, self.anchors = flags, rules, anchors
         self.flags_ready = True

@@ -17,7 +17,7 @@ panel, the row marks, the lanes, the filters). What it promises:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from rich.text import Text
@@ -91,7 +91,7 @@ class Investigator:
 
     # Reading ---------------------------------------------------------------------------------
 
-    def reload(self, flags: list[Flag] | None = None) -> None:
+    def reload(self, flags: Sequence[Flag] | None = None) -> None:
         conn = self.screen.conn
         self.notes = list_notes(conn, self.case_id)
         self.star_events, self.star_flags = starred_targets(list_stars(conn, self.case_id))
@@ -170,7 +170,7 @@ class Investigator:
             return False
         return True
 
-    def keep_event_ids(self, flags: list[Flag]) -> set[int] | None:
+    def keep_event_ids(self, flags: Sequence[Flag]) -> set[int] | None:
         """The events the notes filters keep (``None``: no such filter)."""
         if not self.filter_active:
             return None
@@ -184,7 +184,7 @@ class Investigator:
             events = {e for e, notes in self.placed.by_event.items() if self._notes_match(notes)}
         return events | around
 
-    def restrict(self, ids, starts, flags: list[Flag]):
+    def restrict(self, ids, starts, flags: Sequence[Flag]):
         """The ordered arrays less the events the notes filters drop."""
         keep = self.keep_event_ids(flags)
         if keep is None:
@@ -264,7 +264,7 @@ class InvestigatorActions:
         self._update_status()
         self._update_panel()
 
-    def investigator_flags_ready(self, flags: list[Flag]) -> None:
+    def investigator_flags_ready(self, flags: Sequence[Flag]) -> None:
         """Flags arrived: place the notes on them; the first time, show the overview if asked."""
         self.investigator.reload(flags)
         if getattr(self.app, "overview_first", False) and not getattr(self, "_overview_shown", False):
