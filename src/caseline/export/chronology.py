@@ -230,7 +230,8 @@ def build_chronology(conn: sqlite3.Connection, case_id: str, options: ExportOpti
     if long_case and not options.starred_only:
         raise ExportError(
             f"case {case_id!r} has more than {EXPORT_MAX_EVENTS:,} events, too many for a chronology: export "
-            f"its starred rows (--starred), or its flags with 'caseline flags --format csv' (nothing was written)")
+            f"its starred rows only (--starred; in the explorer, 'Starred events and flags only'), or its flags "
+            f"with 'caseline flags --format csv' (nothing was written)")
     analysis = analysis or analyse(conn, case_id, options.as_of)
     notes = list_notes(conn, case_id)
     star_events, star_flags = starred_targets(list_stars(conn, case_id))
