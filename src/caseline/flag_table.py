@@ -329,11 +329,13 @@ class FlagTable(Sequence[Flag]):
 
     def physical(self, index: int) -> int:
         """Where flag *index* of this table sits in the shared columns."""
+        rows = self._rows
+        count = len(self._columns.starts) if rows is None else len(rows)  # (called per flag: no __len__)
         if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+            index += count
+        if not 0 <= index < count:
             raise IndexError(index)
-        return index if self._rows is None else self._rows[index]
+        return index if rows is None else rows[index]
 
     def _physical_rows(self) -> Iterable[int]:
         return range(len(self._columns)) if self._rows is None else self._rows

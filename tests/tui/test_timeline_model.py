@@ -463,3 +463,17 @@ def test_ids_take_four_bytes_while_they_fit_and_eight_from_the_first_that_does_n
     monkeypatch.setattr(timeline, "_GROUP_PIECE", 4)  # every group read in pieces
     assert list(load_index(conn, "c")[0]) == expected
     conn.close()
+
+
+@given(st.lists(st.integers(1, 2**40), max_size=30), st.lists(st.integers(1, 2**40), max_size=30),
+       st.integers(0, 5_000_000))
+def test_the_shown_ids_membership_is_set_membership_dense_or_sparse(ids, others, offset):
+    """A filtered model asks, for every event a flag rests on, whether it is shown: a byte a
+    id over a small span, a set over a wide one; the same answers either way."""
+    from caseline.view.rows import _membership
+
+    for chosen in (ids, [offset + i % 1000 for i in ids]):  # wide spans and narrow ones
+        shown = _membership(array("q", chosen))
+        assert all(shown(i) for i in chosen)
+        assert [shown(i) for i in others + [offset, offset + 999, 0, -1]] == \
+            [i in set(chosen) for i in others + [offset, offset + 999, 0, -1]]
