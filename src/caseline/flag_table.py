@@ -106,7 +106,7 @@ class _Columns:
         self.event_ends = array("I")  # flag i's events are events[event_ends[i-1]:event_ends[i]]
         self.events = array("q")
         # The keys, and apart the messages (search opens only those), of up to BLOCK flags
-        # each: zlib(marshal((the texts end to end, where each ends))).
+        # each, as compressed runs (:class:`_Run`).
         self.key_blocks: list[bytes] = []
         self.message_blocks: list[bytes] = []
         # Each block holds flags of one kind (a search of the flag rows opens none of the
@@ -342,15 +342,6 @@ class FlagTable(Sequence[Flag]):
 
     # Columns ---------------------------------------------------------------------------------
 
-    def column(self, name: str) -> list[str]:
-        """The value of string field *name* (:data:`CODED`) for each flag."""
-        values, codes = self._columns.values[name], self._columns.codes[name]
-        return [values[codes[p]] for p in self._physical_rows()]
-
-    def value(self, name: str, index: int) -> str:
-        columns = self._columns
-        return columns.values[name][columns.codes[name][self.physical(index)]]
-
     def days(self, which: str = "starts") -> array:
         """Each flag's first day (``starts``), last day (``ends``) or due day (``dues``, 0:
         none), as day ordinals."""
@@ -369,11 +360,8 @@ class FlagTable(Sequence[Flag]):
         codes = columns.codes[name]
         return (codes if self._rows is None else array("H", (codes[p] for p in self._rows))), columns.values[name]
 
-    def last_events(self) -> list[int | None]:
-        """The last event each flag rests on (``None``: it rests on none)."""
-        return list(self.iter_last_events())
-
     def iter_last_events(self) -> Iterator[int | None]:
+        """The last event each flag rests on (``None``: it rests on none)."""
         ends, events = self._columns.event_ends, self._columns.events
         for p in self._physical_rows():
             end = ends[p]

@@ -296,7 +296,7 @@ def test_lanes_mark_flags_where_the_timeline_places_them():
     starts = array("i", [d("2019-01-01"), d("2019-03-01"), d("2019-06-01"), d("2019-09-01")])
     stability = flag("worker_stability", "2019-01-01", "2019-09-01", events=(1, 2, 3, 4), severity="attention")
     model = RowModel(ids, starts, [stability], dict(zip(ids, starts)))
-    lanes = build_lanes([], [stability], mark_days=model.flag_days())
+    lanes = build_lanes([], [stability], marks=model.flag_marks())
     assert lanes.lanes[-1].marks == [(d("2019-09-01"), "attention")]  # the third change, not 2019-01-01
 
 

@@ -137,7 +137,6 @@ def build_lanes(
     last: int | None = None,
     max_lanes: int = 8,
     visits: Mapping[str, Sequence[int]] | None = None,
-    mark_days: Mapping[str, int] | None = None,
     marks: Iterable[tuple[int, str]] | None = None,
 ) -> Lanes:
     """Build the lanes from :func:`load_lane_rows` output and the flags.
@@ -151,11 +150,9 @@ def build_lanes(
         max_lanes: unused (kept for callers): :func:`fit_lanes` merges lanes to fit.
         visits: days with a visit per subject (:func:`load_lane_visits`); when given, visit
             ticks come from here rather than from *rows*.
-        mark_days: the day each flag is marked on, by key (:meth:`RowModel.flag_days`: where
-            it sits in the timeline); else its first day.
-        marks: the (day, severity) pairs to mark, when the caller has them
-            (:meth:`RowModel.flag_marks`): then neither *mark_days* nor a record of each of
-            *flags* is needed.
+        marks: the (day, severity) pairs to mark: where each flag sits in the timeline
+            (:meth:`RowModel.flag_marks`, so a stability flag shows where it arose, and no
+            record of each of *flags* is made); else each flag's first day.
     """
     people = people or {}
     table = FlagTable.from_flags(flags)  # (a long case's stay columns: no record is made)
@@ -214,8 +211,7 @@ def build_lanes(
         return found
 
     if marks is None:
-        mark_days = mark_days or {}
-        marks = {(mark_days.get(f.key, f.start.toordinal()), f.severity) for f in table}
+        marks = {(f.start.toordinal(), f.severity) for f in table}
     # A mark a day and severity: more on the same day draw nothing more (a long case's
     # tens of thousands of flags fall on a few thousand days, drawn at every paint).
     flag_lane = Lane("Flags", "marks", marks=sorted(set(marks)),
