@@ -61,12 +61,20 @@ def _worker_case(path, changes: int):
 
 def _peak_writing_flags(tmp_path, changes: int) -> tuple[int, int]:
     """Peak traced bytes from reading the case to the last flag written, and the lines."""
+    conn = open_database(_worker_case(tmp_path / f"w{changes}.db", changes), read_only=True)
+    peak, written = _peak_of_flags_written(conn, "c")
+    conn.close()
+    return peak, written
+
+
+def _peak_of_flags_written(conn, case_id: str) -> tuple[int, int]:
+    """Peak traced bytes from reading the case to its last flag written as JSON (what is
+    written is counted, a line at a time, and dropped), and the lines written."""
     import io
     import tracemalloc
 
     from caseline.export.flags import write_flags
 
-    conn = open_database(_worker_case(tmp_path / f"w{changes}.db", changes), read_only=True)
     written = 0
 
     class Counting(io.StringIO):  # what was written is dropped: only the engine's memory counts
@@ -78,11 +86,10 @@ def _peak_writing_flags(tmp_path, changes: int) -> tuple[int, int]:
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     with collector_paused():
-        head, flags = analyse_streamed(conn, "c")
+        head, flags = analyse_streamed(conn, case_id)
         write_flags(head, "json", Counting(), flags=flags)
     peak = tracemalloc.get_traced_memory()[1] - before
     tracemalloc.stop()
-    conn.close()
     return peak, written
 
 
@@ -122,3 +129,35 @@ def test_a_long_case_gives_the_same_answer_with_its_scans_beside_the_facts_or_af
             compared += len(answers[0][2])
     conn.close()
     assert compared > 100
+
+
+def _visits_case(path, visits: int):
+    """A CIN case of four years: a plan, then *visits* visits with a note beside each, spread
+    over the same days however many there are (doubling them doubles the rows a day)."""
+    db = sqlite_utils.Database(path)
+    first = date(2010, 1, 4)
+    rows = [{"id": 1, "case_id": "c", "kind": "cin_plan_start", "actor": "W1", "date_start": first.isoformat()}]
+    for n in range(visits):
+        day = (first + timedelta(days=(n * 1461) // visits)).isoformat()
+        for kind in ("cin_visit", "note"):
+            rows.append({"id": len(rows) + 1, "case_id": "c", "kind": kind, "actor": f"W{n % 3}", "date_start": day})
+    db["events"].insert_all(rows, pk="id")
+    db.conn.close()
+    return path
+
+
+def test_a_long_cases_visits_and_notes_doubling_leave_the_engines_peak_where_it_was(tmp_path, monkeypatch):
+    """Visits and case notes are most of a long case's rows. The engine never holds them:
+    visits are summed up by day in SQLite and walked as they are read, and notes are not
+    read at all. So twice the rows, on the same days, leave the peak of reading the case and
+    writing its flags (tracemalloc) where it was; holding each visit would add 3 MB or more."""
+    import caseline.analysis as analysis
+
+    monkeypatch.setattr(analysis, "STREAM_VISITS_OVER", 1_000)  # the long-case path, at test size
+    peaks = {}
+    for visits in (2_000, 20_000, 40_000):  # the first makes the calendar, caches and imports
+        conn = open_database(_visits_case(tmp_path / f"v{visits}.db", visits), read_only=True)
+        peaks[visits] = _peak_of_flags_written(conn, "c")[0]
+        conn.close()
+    print(f"peaks: {peaks[20_000] / 1e6:.2f} MB for 40,001 rows, {peaks[40_000] / 1e6:.2f} MB for 80,001")
+    assert peaks[40_000] - peaks[20_000] < 1_000_000, peaks
