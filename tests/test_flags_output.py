@@ -189,3 +189,20 @@ def test_a_json_flag_line_is_what_the_standard_encoder_writes(key, kind, rule, s
     line = _flag_line_writer()
     assert line(flag) == json.dumps(flag_record(flag), ensure_ascii=True)
     assert line(flag) == json.dumps(flag_record(flag), ensure_ascii=True)  # and again, from what it keeps
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
+def test_json_written_a_thousand_lines_at_a_time_is_one_flag_a_line(kent, count):
+    """However many flags, and wherever a thousand falls, the document is valid JSON with
+    the flags in order and one flag to a line, separated by commas."""
+    from dataclasses import replace
+
+    flags = [replace(kent.flags[k % len(kent.flags)], key=f"k{k}") for k in range(count)]
+    out = io.StringIO()
+    flags_json(kent, out, flags)
+    text = out.getvalue()
+    assert [f["key"] for f in json.loads(text)["flags"]] == [f"k{k}" for k in range(count)]
+    lines = text.splitlines()
+    assert len(lines) == count + 2  # the head, the flags, the close
+    assert all(line.endswith("},") for line in lines[1:count])  # each but the last flag, then its comma
+    assert text.endswith("}\n]}\n" if count else ', "flags": [\n]}\n')
