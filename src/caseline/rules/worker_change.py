@@ -91,11 +91,11 @@ def _family_told(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
     name, stop = case.name, case.as_of
     limit = f"{rule.status_label}: within {within}{rule.figure_note}"  # the same for every flag
     allocations, at = changes.allocations, changes.at
-    # Each new allocation with the one after it (whose end bounds a telling of someone else).
-    following = [allocations[i].dates.end for i in at[1:]]
-    following.append(None)
-    for i, next_end in zip(at, following):
+    last = len(at) - 1
+    for k, i in enumerate(at):
         new = allocations[i]
+        # The next change's end bounds a telling of someone else.
+        next_end = allocations[at[k + 1]].dates.end if k < last else None
         told = told_by(new)
         if told is not None and next_end is not None and told.dates.start > next_end \
                 and not (by_actor and told.actor == new.actor):
@@ -122,7 +122,7 @@ def _first_after_index(informed: list[EventLike], by_actor: bool):
     actor is the new worker. Bisection keeps it fast on long chronologies, and the tables
     are flat lists (a whole extract names hundreds of thousands of workers: a list each
     would cost more than the events)."""
-    from bisect import bisect_left
+    from bisect import bisect_left, bisect_right
 
     # In order of last day (then first, then id); read in event order, one-day events
     # already are, and sorting them again would make a key for each.
@@ -134,23 +134,18 @@ def _first_after_index(informed: list[EventLike], by_actor: bool):
     # An event naming a worker tells of that worker only; one naming nobody may tell of any.
     anyone = [e for e in informed if not e.actor]
     anyone_ends = [e.dates.end for e in anyone]
-    # Each worker's events stand together, still in order of last day (the sort is stable);
-    # a worker's run is found by a look-up, not a search of the names.
+    # Each worker's events stand together, still in order of last day (the sort is stable).
     named = sorted((e for e in informed if e.actor), key=_actor_text) if by_actor else []
+    named_actors = [_actor_text(e) for e in named]
     named_ends = [e.dates.end for e in named]
-    runs: dict[str, tuple[int, int]] = {}
-    low = 0
-    for top in range(1, len(named) + 1):
-        if top == len(named) or _actor_text(named[top]) != _actor_text(named[low]):
-            runs[_actor_text(named[low])] = (low, top)
-            low = top
-    missing = (0, 0)
 
     def lookup(change: EventLike) -> EventLike | None:
         day = change.dates.start
-        if change.actor:
-            low, top = runs.get(_actor_text(change), missing)
-            if low < top:
+        if change.actor and named:
+            actor = _actor_text(change)
+            low = bisect_left(named_actors, actor)
+            if low < len(named_actors) and named_actors[low] == actor:
+                top = bisect_right(named_actors, actor, low)
                 i = bisect_left(named_ends, day, low, top)
                 if i < top:
                     return named[i]
@@ -177,12 +172,11 @@ def _stability(rule: Rule, case: CaseFacts, kinds: Sequence[str]) -> list[Flag]:
     allocations = case.of(kinds)
     flags: list[Flag] = []
     cluster: tuple[int, int, bool] | None = None  # (first index, last index, definite)
-    actors = [a.actor for a in allocations]
     # When each allocation leaves the window, on its latest and on its earliest reading.
     leaves_latest = [add_duration(a.dates.end, window) for a in allocations]
     leaves_earliest = [add_duration(a.dates.start, window) for a in allocations]
-    possible = _SlidingWorkers(actors, leaves_latest)
-    definite = _SlidingWorkers(actors, leaves_earliest)
+    possible = _SlidingWorkers(allocations, leaves_latest)
+    definite = _SlidingWorkers(allocations, leaves_earliest)
     for i, latest in enumerate(allocations):
         # Possible: the earlier allocation's latest date may fall within the window.
         possible.advance(i, latest.dates.start)
@@ -204,23 +198,23 @@ def _stability(rule: Rule, case: CaseFacts, kinds: Sequence[str]) -> list[Flag]:
 class _SlidingWorkers:
     """Actors of allocations[low..high], plus the one in post before *low* (it still counts)."""
 
-    __slots__ = ("actors", "leaves", "low", "counts")
+    __slots__ = ("allocations", "leaves", "low", "counts")
 
-    def __init__(self, actors: list[str], leaves: Sequence[date]) -> None:
-        self.actors = actors
+    def __init__(self, allocations: Sequence[EventLike], leaves: Sequence[date]) -> None:
+        self.allocations = allocations
         self.leaves = leaves  # allocation k leaves the window on leaves[k]
         self.low = 0
         self.counts: dict[str, int] = {}
 
     def advance(self, high: int, day: date) -> None:
         """Take allocation *high* in and drop those that left the window by *day*."""
-        actors, counts, leaves = self.actors, self.counts, self.leaves
-        actor = actors[high]
+        allocations, counts, leaves = self.allocations, self.counts, self.leaves
+        actor = allocations[high].actor
         counts[actor] = counts.get(actor, 0) + 1
         low = self.low
         if low < high and leaves[low] <= day:
             while low < high and leaves[low] <= day:
-                gone = actors[low]
+                gone = allocations[low].actor
                 left = counts[gone] - 1
                 if left:
                     counts[gone] = left
@@ -231,7 +225,7 @@ class _SlidingWorkers:
 
     def distinct(self) -> int:
         low, counts = self.low, self.counts
-        before = self.actors[low - 1] if low > 0 else None
+        before = self.allocations[low - 1].actor if low > 0 else None
         return len(counts) + (1 if before is not None and before not in counts else 0)
 
 
