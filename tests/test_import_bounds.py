@@ -54,12 +54,13 @@ def test_a_ref_repeated_batches_apart_is_still_caught_by_line(tmp_path):
 
 
 def test_relative_dates_resolve_against_rows_of_earlier_batches(tmp_path):
-    csv = _write_rows(tmp_path / "rel.csv", BATCH_ROWS * 2)
+    rows = BATCH_ROWS * 2  # the last row (a multiple of 50 rows) is dated from one 40 rows back
+    csv = _write_rows(tmp_path / "rel.csv", rows)
     conn = open_database(tmp_path / "x.db", create=True)
     try:
         import_files(conn, [csv], create_cases=True)
-        row = conn.execute("SELECT date_start FROM events WHERE ref = 'R9999'").fetchone()
-        anchor = conn.execute("SELECT date_start FROM events WHERE ref = 'R9959'").fetchone()
+        row = conn.execute("SELECT date_start FROM events WHERE ref = ?", (f"R{rows - 1}",)).fetchone()
+        anchor = conn.execute("SELECT date_start FROM events WHERE ref = ?", (f"R{rows - 41}",)).fetchone()
         from datetime import date, timedelta
 
         assert date.fromisoformat(row[0]) == date.fromisoformat(anchor[0]) + timedelta(days=3)

@@ -200,7 +200,8 @@ def test_an_import_killed_at_any_point_leaves_the_database_as_it_was(tmp_path, p
     import_files(conn, [_write(tmp_path / "old.csv", "old", 25)], create_cases=True)
     before = _index_state(conn)
     conn.close()
-    csv = _write(tmp_path / "big.csv", "big", 4 * BATCH_ROWS)
+    # Long enough that progress (told every 5,000 rows) comes while rows are still being read.
+    csv = _write(tmp_path / "big.csv", "big", max(4 * BATCH_ROWS, 20_000))
     if point == "rebuild":
         # The rebuild path is taken when the table was empty: use an empty database.
         db.unlink()

@@ -33,7 +33,12 @@ from caseline.store import writes
 
 __all__ = ["import_files", "ImportFailed", "ImportResult", "CaseSource", "MAX_PROBLEMS"]
 
-BATCH_ROWS = 5000
+#: Rows handed to SQLite at a time. Small enough that a batch is still in the processor's
+#: cache when SQLite writes it (5000 made a 1M-row import 15-20% slower), large enough that
+#: a batch's own statements cost nothing beside its rows.
+BATCH_ROWS = 1000
+#: Rows needing the full check that are read back at a time (each is held as it is checked).
+SUSPECTS_A_PAGE = 250
 
 #: Called with (bytes read, rows read) so far, over every file of the import.
 Progress = Callable[[int, int], None]
@@ -344,7 +349,7 @@ class _Import:
         """The full row check for the bulk rows that could not pass at a glance (partial or
         relative dates, empty or odd fields): the same messages as the row-by-row path. A row
         whose kind the check changes (stripped) is counted under its new kind."""
-        for event_id, stored in bulk.suspects():
+        for event_id, stored in bulk.suspects(page=SUSPECTS_A_PAGE):
             where = f"{path}:{lines.line_of(event_id)}"
             values = {k: "" if v is None else str(v) for k, v in stored.items()}
             before = self.problems.count
