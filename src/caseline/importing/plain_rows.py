@@ -49,6 +49,11 @@ class PlainBatches:
         self._good_days |= new
         return True
 
+    def _days_or_empty_ok(self, cells: Sequence[str]) -> bool:
+        given = set(cells)
+        given.discard("")
+        return self._days_ok(given)
+
     def plain(self, batch: Sequence[Sequence[str]]) -> bool:
         """Whether every row of *batch* needs no second look (see the module docstring)."""
         if not batch:
@@ -66,9 +71,7 @@ class PlainBatches:
             return False
         ends = columns.get("date_end")
         if ends is not None:
-            given = set(ends)
-            given.discard("")
-            if not self._days_ok(given):
+            if not self._days_or_empty_ok(ends):
                 return False
             if not all(map(ge, ends, starts)):
                 # An empty end is the start's day; the given ones must not come before it.
@@ -77,12 +80,8 @@ class PlainBatches:
         for name in ("relative_to", "offset_days"):
             if name in columns and not set(columns[name]) <= {""}:
                 return False
-        recorded = columns.get("recorded")
-        if recorded is not None:
-            given = set(recorded)
-            given.discard("")
-            if not self._days_ok(given):
-                return False
+        if "recorded" in columns and not self._days_or_empty_ok(columns["recorded"]):
+            return False
         # No cell with whitespace at either end (str.strip, as the row check strips). Days
         # passed above are exact ISO days; the rest are looked at, by value where few.
         for name, cells in columns.items():
