@@ -212,16 +212,15 @@ class _SlidingWorkers:
         actor = allocations[high].actor
         counts[actor] = counts.get(actor, 0) + 1
         low = self.low
-        if low < high and leaves[low] <= day:
-            while low < high and leaves[low] <= day:
-                gone = allocations[low].actor
-                left = counts[gone] - 1
-                if left:
-                    counts[gone] = left
-                else:
-                    del counts[gone]
-                low += 1
-            self.low = low
+        while low < high and leaves[low] <= day:
+            gone = allocations[low].actor
+            left = counts[gone] - 1
+            if left:
+                counts[gone] = left
+            else:
+                del counts[gone]
+            low += 1
+        self.low = low
 
     def distinct(self) -> int:
         low, counts = self.low, self.counts
