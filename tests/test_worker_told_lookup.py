@@ -16,7 +16,6 @@ DAYS = ["2021-03-01", "2021-03-02", "2021-03-05", "2021-03", "2021-04-10", "2021
 ACTORS = ["", "", "W1", "W2", "W3"]
 
 
-
 def _plainly(informed, change, by_actor):
     def order(e):
         return e.dates.end, e.dates.start, e.id
