@@ -110,6 +110,10 @@ STREAM_VISITS_OVER = 200_000
 #: own reading (:mod:`caseline.analysis_child`); starting one costs ~0.2 s.
 ANALYSE_APART_OVER = 200_000
 
+#: A long case with more events than this has its own scans done in a child process beside
+#: the reading of its facts (:mod:`caseline.store.apart`); starting one costs ~0.05 s.
+SCANS_APART_OVER = 200_000
+
 AnalysisProvider = Callable[[sqlite3.Connection, str, "date | None"], CaseAnalysis]
 
 _CACHE: OrderedDict[tuple, CaseAnalysis] = OrderedDict()
@@ -254,39 +258,6 @@ def remember(key: tuple | None, result: CaseAnalysis) -> None:
             _CACHE.popitem(last=False)
 
 
-def _alongside(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object], *, apart: bool):
-    """*work(connection)* begun now, in a thread on a connection of its own when *apart* (and
-    the database is a file), else done here; the function returned gives its answer."""
-    from caseline.store import database_file, open_database
-
-    path = database_file(conn) if apart else None
-    if not path:
-        done = work(conn)
-        return lambda: done
-    found: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            other = open_database(path, read_only=True)
-            try:
-                found["answer"] = work(other)
-            finally:
-                other.close()
-        except BaseException as exc:  # raised where the answer is asked for
-            found["error"] = exc
-
-    thread = threading.Thread(target=run, name="caseline-scan", daemon=True)
-    thread.start()
-
-    def answer():
-        thread.join()
-        if "error" in found:
-            raise found["error"]
-        return found["answer"]
-
-    return answer
-
-
 def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
                      progress: Callable[[int, int], None] | None = None,
                      alongside: bool = True) -> tuple[CaseAnalysis, Iterator[Flag]]:
@@ -295,7 +266,7 @@ def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None 
     a whole extract's hundreds of thousands are never held together). Every rule has been
     worked out when this returns; read the iterator while *conn* is open and call it within
     :func:`collector_paused`. No anchors; not cached. *alongside* false makes a long case's
-    own scans one after another rather than in a thread beside the facts (for a process
+    own scans one after another rather than in a process beside the facts (for a process
     that shares the machine's cores with one already busy: the explorer's child).
     """
     return _analyse(conn, case_id, as_of, False, progress, lazy=True, alongside=alongside)
@@ -308,8 +279,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     from caseline.rules.engine import iter_flags, reads_recorded, required_kinds, streamable_kinds
     from caseline.rules.measure import StreamOutOfOrder
     from caseline.store import (
-        VisitDays,
-        chronology_end,
+        database_file,
         get_case,
         has_more_events_than,
         library_for,
@@ -317,6 +287,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
         load_facts,
         stream_facts,
     )
+    from caseline.store.apart import ScansApart, case_scans
 
     case = get_case(conn, case_id, count_events=False)
     rules = library_for(conn, case.council or None)
@@ -324,17 +295,23 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     streamable = streamable_kinds(rules.values())
     long_case = has_more_events_than(conn, case_id, STREAM_VISITS_OVER)
     # Two scans of a long case that are SQLite's work alone (the chronology's last day; its
-    # visits summed up by day, kind and subject) run beside the reading of the facts, on a
-    # connection of their own: SQLite works without holding Python's lock.
+    # visits summed up by day, kind and subject) run beside the reading of the facts, in a
+    # process of their own (in a thread they would take turns with it for Python's lock).
     # A live case is judged today and its records run to today: its last event is not needed.
     live = as_of is None and case.as_of is None and not case.illustrative
-    scans = _alongside(conn, lambda other: (None if live else chronology_end(other, case_id),
-                                            VisitDays(other, case_id, streamable) if long_case else None),
-                       apart=long_case and alongside)
+    visit_kinds = streamable if long_case else None
+    apart = long_case and alongside and (SCANS_APART_OVER <= STREAM_VISITS_OVER
+                                         or has_more_events_than(conn, case_id, SCANS_APART_OVER))
+    path = database_file(conn) if apart else None
+    scans = ScansApart(path, case_id, visit_kinds, with_end=not live) if path else None
     recorded = reads_recorded(rules.values())
-    facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
-                       with_recorded=recorded) if long_case else None
-    last, visit_days = scans()
+    try:
+        facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
+                           with_recorded=recorded) if long_case else None
+        last, visit_days = scans.result(conn) if scans else case_scans(conn, case_id, visit_kinds, with_end=not live)
+    finally:
+        if scans:
+            scans.stop()
     streamed_subjects = visit_days.subjects_by_kind() if visit_days is not None else {}
     end, source = resolve_as_of(case, as_of, last)
     children = [pid for pid, person in people.items() if person.role == "child"]

@@ -26,7 +26,6 @@ import os
 import pickle
 import select
 import struct
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -64,12 +63,9 @@ class ChildAnalysis:
                  flags_a_message: int | None = None) -> None:
         self.case_id = case_id
         self._path = path
-        # The child imports what this process imported: the same paths, however it started.
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "caseline.analysis_child"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, env=env,
-        )
+        from caseline.store.apart import start_python_module
+
+        self._process = start_python_module("caseline.analysis_child")
         # The question goes on stdin, not the command line: other users can read that (ps),
         # and a case id or a file name may name a family.
         question = json.dumps([path, case_id, as_of.isoformat() if as_of else "", flags_a_message or _FLAGS_A_MESSAGE])

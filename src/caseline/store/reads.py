@@ -394,7 +394,26 @@ class VisitDays:
     """
 
     def __init__(self, conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> None:
+        self._settle(case_id, self._read(conn, case_id, kinds))
+
+    @classmethod
+    def of_groups(cls, case_id: str, groups: list[tuple]) -> VisitDays:
+        """The summary from its :attr:`groups`, as another process read them."""
+        made = cls.__new__(cls)
+        made._settle(case_id, groups)
+        return made
+
+    def _settle(self, case_id: str, groups: list[tuple]) -> None:
         self.case_id = case_id
+        #: ``(first day, last day, kind, subject, lowest id, highest id, any relative)``,
+        #: days as written, in first-day order.
+        self.groups = groups
+        # Days written as anything but text cannot be ordered as SQLite orders them: such a
+        # case's visits are walked.
+        self.readable = all(g[0].__class__ is str and (g[1] is None or g[1].__class__ is str) for g in groups)
+
+    @staticmethod
+    def _read(conn: sqlite3.Connection, case_id: str, kinds: Iterable[str]) -> list[tuple]:
         wanted = sorted(set(kinds))
         of_kinds = f"case_id = ? AND kind IN ({','.join('?' * len(wanted))})"
         relative = "max(relative_to IS NOT NULL AND relative_to != '')"
@@ -408,15 +427,13 @@ class VisitDays:
             f"max(coalesce(subject, '')), min(id), max(id), {relative} FROM events "
             f"WHERE {of_kinds} GROUP BY date_start, date_end ORDER BY date_start, date_end",
             (case_id, *wanted))
-        #: ``(first day, last day, kind, subject, lowest id, highest id, any relative)``,
-        #: days as written, in first-day order.
-        self.groups: list[tuple] = []
+        groups: list[tuple] = []
         shared: dict = {}  # one object for each day, kind and subject however often it comes
         share = shared.setdefault
         for start, end, kind, last_kind, subject, last_subject, low_id, top_id, any_relative in _rows(cursor):
             start, end = share(start, start), share(end, end)
             if kind == last_kind and subject == last_subject:
-                self.groups.append((start, end, share(kind, kind), share(subject, subject), low_id, top_id, any_relative))
+                groups.append((start, end, share(kind, kind), share(subject, subject), low_id, top_id, any_relative))
                 continue
             mixed = conn.cursor()
             mixed.row_factory = None
@@ -424,11 +441,9 @@ class VisitDays:
                 f"SELECT kind, coalesce(subject, ''), min(id), max(id), {relative} FROM events "
                 f"WHERE {of_kinds} AND date_start = ? AND date_end IS ? GROUP BY kind, coalesce(subject, '')",
                 (case_id, *wanted, start, end))
-            self.groups.extend((start, end, share(kind, kind), share(subject, subject), low, top, any_relative)
-                               for kind, subject, low, top, any_relative in mixed.fetchall())
-        # Days written as anything but text cannot be ordered as SQLite orders them: such a
-        # case's visits are walked.
-        self.readable = all(g[0].__class__ is str and (g[1] is None or g[1].__class__ is str) for g in self.groups)
+            groups.extend((start, end, share(kind, kind), share(subject, subject), low, top, any_relative)
+                          for kind, subject, low, top, any_relative in mixed.fetchall())
+        return groups
 
     def subjects_by_kind(self) -> dict[str, set[str]]:
         """For each kind the case has events of, their subjects (``""``: none)."""
