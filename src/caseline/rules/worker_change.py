@@ -3,9 +3,8 @@ stability (3 or more workers in 12 months, the Stability Index measure)."""
 
 from __future__ import annotations
 
-import heapq
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from caseline.dates import add_duration, format_day
@@ -17,13 +16,11 @@ from caseline.rules.measure import (
     Finding,
     breach,
     coverage_flag,
-    due_range,
     durations,
     event_span,
     flag_of,
     in_sort_order,
     make_flag,
-    sort_key,
     when,
 )
 
@@ -61,60 +58,68 @@ def worker_change_rule(rule: Rule, case: CaseFacts) -> Iterator[Flag]:
     kinds = p.get("worker", ["worker_allocated"])
     if p.get("variant") == "stability":
         return iter(_stability(rule, case, kinds))
-    changes = _changes(case, kinds)
-    return heapq.merge(in_sort_order(_change_flags(rule, case, changes)),
-                       in_sort_order(_family_told(rule, case, changes)), key=sort_key)
+    return in_sort_order(_change_flags(rule, case, _changes(case, kinds)))
 
 
-def _change_flags(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
+def _change_flags(rule: Rule, case: CaseFacts, changes: _Changes) -> Iterator[Flag]:
+    """Each change's flags, in the changes' order: every one starts on the day of its change,
+    so they come by first day. The change itself, then whether the family was told of it."""
     name = case.name
-    for previous, new in changes:
+    told_of = _family_told(rule, case, changes)
+    allocations = changes.allocations
+    for k, i in enumerate(changes.at):
+        previous, new = allocations[i - 1], allocations[i]
         dates = new.dates
         yield flag_of(rule, "worker_change", "info", True, dates.start, dates.end, None, (previous.id, new.id),
                       f"Allocated worker changed from {name(previous.actor)} to {name(new.actor)} ({when(dates)})",
                       str(new.id))
+        if told_of is not None and (told := told_of(k, new)) is not None:
+            yield told
 
 
-def _family_told(rule: Rule, case: CaseFacts, changes) -> Iterator[Flag]:
-    """One flag at most for each change, in the changes' order (so by first day)."""
+def _family_told(rule: Rule, case: CaseFacts, changes: _Changes) -> Callable[[int, EventLike], Flag | None] | None:
+    """The check of change *k* (to *new*): its flag, if the family was told late or there is
+    no record it was told; ``None`` when the rule has no time limit or there are no changes."""
     (within,) = durations(rule.params, "within")
     if within is None or not changes:
-        return
+        return None
     informed = case.of(rule.params.get("informed", ["family_informed"]))
-    if not informed:
+    name, stop = case.name, case.as_of
+    if not informed:  # nothing recorded of any telling: the records may be incomplete
         first = changes[0][1]
-        if case.as_of > add_duration(first.dates.end, within):
-            yield coverage_flag(rule, case, first, "the allocated worker changed")
-        return
+        missing = coverage_flag(rule, case, first, "the allocated worker changed") \
+            if stop > add_duration(first.dates.end, within) else None
+        return lambda k, new: missing if k == 0 else None
     by_actor = any(i.actor for i in informed)
     told_by = _first_after_index(informed, by_actor)
-    name, stop = case.name, case.as_of
     limit = f"{rule.status_label}: within {within}{rule.figure_note}"  # the same for every flag
     allocations, at = changes.allocations, changes.at
     last = len(at) - 1
-    for k, i in enumerate(at):
-        new = allocations[i]
-        # The next change's end bounds a telling of someone else.
-        next_end = allocations[at[k + 1]].dates.end if k < last else None
+
+    def check(k: int, new: EventLike) -> Flag | None:
         told = told_by(new)
-        if told is not None and next_end is not None and told.dates.start > next_end \
+        # The next change's end bounds a telling of someone else.
+        if told is not None and k < last and told.dates.start > allocations[at[k + 1]].dates.end \
                 and not (by_actor and told.actor == new.actor):
             told = None  # told of someone else, after the next change
         dates = new.dates
         if told is not None:
             definite, possible = breach(new, told, within)
-            if possible:
-                span = event_span(new, told, within)
-                yield flag_of(rule, "family_not_told", "attention", definite, dates.start, told.dates.end,
-                              add_duration(dates.end, within), (new.id, told.id),
-                              f"Family told of the new worker ({name(new.actor)}) {span.text()} after the change "
-                              f"({when(dates)} to {when(told.dates)}); {limit}", f"{new.id}:{told.id}")
-            continue
-        due = due_range(dates, within)
-        if stop > due.start:
-            yield flag_of(rule, "family_not_told", "attention", stop > due.end, dates.start, stop, due.end, (new.id,),
-                          f"No record that the family was told of the new worker ({name(new.actor)}, {when(dates)}) "
-                          f"by {format_day(stop)}; {limit}", f"{new.id}:none")
+            if not possible:
+                return None
+            span = event_span(new, told, within)
+            return flag_of(rule, "family_not_told", "attention", definite, dates.start, told.dates.end,
+                           add_duration(dates.end, within), (new.id, told.id),
+                           f"Family told of the new worker ({name(new.actor)}) {span.text()} after the change "
+                           f"({when(dates)} to {when(told.dates)}); {limit}", f"{new.id}:{told.id}")
+        if stop <= add_duration(dates.start, within):
+            return None  # not yet due
+        due_end = add_duration(dates.end, within)
+        return flag_of(rule, "family_not_told", "attention", stop > due_end, dates.start, stop, due_end, (new.id,),
+                       f"No record that the family was told of the new worker ({name(new.actor)}, {when(dates)}) "
+                       f"by {format_day(stop)}; {limit}", f"{new.id}:none")
+
+    return check
 
 
 def _first_after_index(informed: list[EventLike], by_actor: bool):
@@ -124,12 +129,13 @@ def _first_after_index(informed: list[EventLike], by_actor: bool):
     would cost more than the events)."""
     from bisect import bisect_left, bisect_right
 
-    # In order of last day (then first, then id); read in event order, one-day events
-    # already are, and sorting them again would make a key for each.
+    # In order of last day (then first, then id). They come in event order (first day, last
+    # day, id), which is that order while no last day falls back: then ties on the last day
+    # stand by first day and id already. Sorting them anyway would make a key for each.
     def order(e: EventLike) -> tuple:
         return e.dates.end, e.dates.start, e.id
 
-    if any(order(later) < order(earlier) for earlier, later in zip(informed, informed[1:])):
+    if any(later.dates.end < earlier.dates.end for earlier, later in zip(informed, informed[1:])):
         informed = sorted(informed, key=order)
     # An event naming a worker tells of that worker only; one naming nobody may tell of any.
     anyone = [e for e in informed if not e.actor]
