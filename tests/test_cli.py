@@ -1,7 +1,6 @@
 """The command line as people use it: exit codes, one-sentence errors, no tracebacks."""
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -158,7 +157,6 @@ def test_guidance_lists_every_rule_with_citation():
 
 def test_every_command_has_help():
     for command in cli.commands.values():
-        names = [command.name]
         subcommands = getattr(command, "commands", {})
         for args in ([command.name], *([command.name, sub] for sub in subcommands)):
             result = run(*args, "--help")

@@ -12,7 +12,6 @@ from caseline.analysis import analyse, analyse_streamed, clear_cache, collector_
 from caseline.rules.measure import in_sort_order
 from caseline.samples import build_sample_database
 from caseline.store import list_cases, open_database
-from engine_helpers import ev
 
 
 def test_every_sample_streams_the_flags_the_analysis_lists(tmp_path):

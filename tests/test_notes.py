@@ -22,7 +22,6 @@ from caseline.store.notes import (
     add_note,
     delete_note,
     edit_note,
-    get_note,
     list_notes,
     list_stars,
     note_history,

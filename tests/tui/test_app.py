@@ -8,7 +8,7 @@ import threading
 from datetime import date
 
 import pytest
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable
 
 from caseline.sanitize import clean
 from caseline.model import EventFilter
