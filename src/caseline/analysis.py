@@ -14,6 +14,7 @@ and the case screen's flags are one computation. A change is seen from the file'
 from __future__ import annotations
 
 import gc
+import heapq
 import os
 import sqlite3
 import threading
@@ -109,6 +110,10 @@ STREAM_VISITS_OVER = 200_000
 #: The explorer analyses cases with more events than this in a child process, alongside its
 #: own reading (:mod:`caseline.analysis_child`); starting one costs ~0.2 s.
 ANALYSE_APART_OVER = 200_000
+
+#: A long case with more events than this has its worker-change rules worked out in a child
+#: process beside the rest when its flags are written out (:mod:`caseline.analysis_apart`).
+RULES_APART_OVER = 200_000
 
 #: A long case with more events than this has its own scans done in a child process beside
 #: the reading of its facts (:mod:`caseline.store.apart`); starting one costs ~0.05 s.
@@ -258,6 +263,29 @@ def remember(key: tuple | None, result: CaseAnalysis) -> None:
             _CACHE.popitem(last=False)
 
 
+def _rules_apart(rules: Mapping[str, Rule]) -> frozenset[str]:
+    """The rules a long case can have worked out in a process of its own: the worker-change
+    rules (case-wide, most of a whole extract's flags), when no other rule reads their kinds
+    (the child reads those kinds alone, and the rest are not read twice)."""
+    from caseline.rules.engine import required_kinds
+
+    apart = frozenset(rule_id for rule_id, rule in rules.items() if rule.shape == "worker_change")
+    here = [rule for rule_id, rule in rules.items() if rule_id not in apart]
+    if not apart or required_kinds(rules[rule_id] for rule_id in apart) & required_kinds(here):
+        return frozenset()
+    return apart
+
+
+def _here(facts, make: Callable[[list], Iterator[Flag]]) -> tuple[set[str], Iterator[Flag]]:
+    """What a child of :mod:`caseline.analysis_apart` gives, worked out here: the subjects of
+    *facts* and the flags *make* makes of them."""
+    return {f.subject for f in facts}, make(facts)
+
+
+def _sort_key(flag: Flag) -> tuple:
+    return flag.sort_key
+
+
 def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
                      progress: Callable[[int, int], None] | None = None,
                      alongside: bool = True) -> tuple[CaseAnalysis, Iterator[Flag]]:
@@ -273,7 +301,11 @@ def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None 
 
 
 def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_anchors: bool,
-             progress: Callable[[int, int], None] | None = None, lazy: bool = False, alongside: bool = True):
+             progress: Callable[[int, int], None] | None = None, lazy: bool = False, alongside: bool = True,
+             only: frozenset[str] | None = None, on_subjects: Callable[[set[str]], None] | None = None):
+    """The analysis (with *lazy*, the head and the flags' iterator). *only*: work out just
+    these rules (a child of :mod:`caseline.analysis_apart`, which hears the subjects of the
+    facts it read through *on_subjects*)."""
     from functools import partial
 
     from caseline.rules.engine import iter_flags, reads_recorded, required_kinds, streamable_kinds
@@ -292,23 +324,38 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     case = get_case(conn, case_id, count_events=False)
     rules = library_for(conn, case.council or None)
     people = {person.id: person for person in list_people(conn, case_id)}
-    streamable = streamable_kinds(rules.values())
     long_case = has_more_events_than(conn, case_id, STREAM_VISITS_OVER)
+    path = database_file(conn) if long_case and alongside and only is None else None
+    # A long case's worker-change rules, written out lazily, are worked out in a child
+    # process beside the rest (analysis_apart): they read kinds no other rule reads. Its
+    # own scans then run here, as the child has the other core.
+    apart_ids = _rules_apart(rules) if path and lazy and progress is None and \
+        (RULES_APART_OVER <= STREAM_VISITS_OVER or has_more_events_than(conn, case_id, RULES_APART_OVER)) else frozenset()
+    keep = only if only is not None else frozenset(rules) - apart_ids
+    engine_rules = {rule_id: rule for rule_id, rule in rules.items() if rule_id in keep}
+    streamable = streamable_kinds(engine_rules.values())
     # Two scans of a long case that are SQLite's work alone (the chronology's last day; its
     # visits summed up by day, kind and subject) run beside the reading of the facts, in a
     # process of their own (in a thread they would take turns with it for Python's lock).
     # A live case is judged today and its records run to today: its last event is not needed.
     live = as_of is None and case.as_of is None and not case.illustrative
-    visit_kinds = streamable if long_case else None
-    apart = long_case and alongside and (SCANS_APART_OVER <= STREAM_VISITS_OVER
-                                         or has_more_events_than(conn, case_id, SCANS_APART_OVER))
-    path = database_file(conn) if apart else None
-    scans = ScansApart(path, case_id, visit_kinds, with_end=not live) if path else None
-    recorded = reads_recorded(rules.values())
+    visit_kinds = streamable if long_case and streamable else None
+    scans = ScansApart(path, case_id, visit_kinds, with_end=not live) if path and not apart_ids and (
+        SCANS_APART_OVER <= STREAM_VISITS_OVER or has_more_events_than(conn, case_id, SCANS_APART_OVER)) else None
+    apart = None
+    if apart_ids:
+        from caseline.analysis_apart import RulesApart
+
+        apart = RulesApart(path, case_id, as_of, apart_ids)
+    recorded = reads_recorded(engine_rules.values())
     try:
-        facts = load_facts(conn, case_id, required_kinds(rules.values()) - (streamable if long_case else set()),
+        facts = load_facts(conn, case_id, required_kinds(engine_rules.values()) - (streamable if long_case else set()),
                            with_recorded=recorded) if long_case else None
         last, visit_days = scans.result(conn) if scans else case_scans(conn, case_id, visit_kinds, with_end=not live)
+    except BaseException:
+        if apart is not None:
+            apart.stop()
+        raise
     finally:
         if scans:
             scans.stop()
@@ -316,8 +363,8 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     end, source = resolve_as_of(case, as_of, last)
     children = [pid for pid, person in people.items() if person.role == "child"]
 
-    def flags_from(facts, streams):
-        return iter_flags(facts, rules, as_of=end, lazy=lazy, records_from=case.records_from,
+    def flags_from(facts, streams, chosen=engine_rules):
+        return iter_flags(facts, chosen, as_of=end, lazy=lazy, records_from=case.records_from,
                              people={pid: person.name for pid, person in people.items()},
                              children=children if long_case else children or None,
                              born={pid: people[pid].born for pid in children if pid in people},
@@ -330,6 +377,8 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
                              progress=progress)
 
     if end is None:
+        if apart is not None:
+            apart.stop()
         empty = assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
                          with_anchors=with_anchors, as_of_source=source)
         return (empty, iter(())) if lazy else empty
@@ -337,19 +386,35 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     # visits' day summary for those far enough apart to matter (store.reads.VisitDays), or
     # walk them as they are read. Each costs a scan of its own, so shorter cases hold them.
     if facts is None:
-        facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=recorded)
+        facts = load_facts(conn, case_id, required_kinds(engine_rules.values()), with_recorded=recorded)
+    if on_subjects is not None:
+        on_subjects({f.subject for f in facts})
     # Only kinds the case has are streamed (asking the store for the first of a kind it
     # lacks would scan the whole case each time), found with their subjects in one scan.
     streamed = set(streamed_subjects)
-    if long_case and not children:
-        # The engine's default children are the subjects it reads: those of the streamed
-        # visits too, found by SQLite rather than by a pass of their own (none: none).
-        children = sorted(({f.subject for f in facts}.union(*streamed_subjects.values())) - {""})
     try:
-        flags = flags_from(facts, {kind: partial(stream_facts, conn, case_id, [kind]) for kind in streamed})
-    except StreamOutOfOrder:  # partial dates put the store's order out of date order: hold them
-        facts = load_facts(conn, case_id, required_kinds(rules.values()), with_recorded=recorded)
-        flags = flags_from(facts, None)
+        if apart is not None:
+            apart_rules = {rule_id: rules[rule_id] for rule_id in apart_ids}
+            apart.if_it_fails(lambda: _here(load_facts(conn, case_id, required_kinds(apart_rules.values())),
+                                            lambda held: flags_from(held, None, apart_rules)))
+        if long_case and not children:
+            # The engine's default children are the subjects it reads: those of the streamed
+            # visits too, found by SQLite rather than by a pass of their own (none: none),
+            # and those of the facts read apart.
+            children = sorted(({f.subject for f in facts}.union(*streamed_subjects.values(),
+                                                                 apart.subjects() if apart else ())) - {""})
+        try:
+            flags = flags_from(facts, {kind: partial(stream_facts, conn, case_id, [kind]) for kind in streamed})
+        except StreamOutOfOrder:  # partial dates put the store's order out of date order: hold them
+            facts = load_facts(conn, case_id, required_kinds(engine_rules.values()), with_recorded=recorded)
+            flags = flags_from(facts, None)
+        if apart is not None:
+            apart.ready()  # its rules worked out too (or its error raised here), before a flag is read
+            flags = heapq.merge(flags, apart.flags(), key=_sort_key)
+    except BaseException:
+        if apart is not None:
+            apart.stop()
+        raise
     if lazy:
         return assemble(conn, case_id, flags=[], rules=rules, as_of=end, case=case, people=people,
                         with_anchors=False, as_of_source=source), flags

@@ -26,6 +26,7 @@ import os
 import pickle
 import select
 import struct
+import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -124,27 +125,8 @@ class ChildAnalysis:
             conn.close()
 
     def _receive(self, cancelled: Callable[[], bool] | None):
-        header = self._read(_HEADER.size, cancelled)
-        return pickle.loads(self._read(_HEADER.unpack(header)[0], cancelled))
-
-    def _read(self, size: int, cancelled: Callable[[], bool] | None) -> bytes:
-        """Exactly *size* bytes from the child (a pipe gives them in pieces), looking every
-        tenth of a second whether to stop."""
-        fd = self._process.stdout.fileno()
-        parts, wanted = [], size
-        while wanted:
-            while cancelled is not None:
-                if cancelled():
-                    raise AnalysisStopped(self.case_id)
-                if select.select([fd], [], [], 0.1)[0]:
-                    break
-            part = os.read(fd, min(wanted, 1 << 20))
-            if not part:
-                code = self._process.wait()
-                raise ChildFailed(f"the analysis of {self.case_id} ended without an answer (exit {code})")
-            parts.append(part)
-            wanted -= len(part)
-        return b"".join(parts)
+        return receive_message(self._process, f"the analysis of {self.case_id}", cancelled,
+                               lambda: AnalysisStopped(self.case_id))
 
     def stop(self) -> None:
         process = self._process
@@ -161,6 +143,48 @@ class ChildAnalysis:
             pass
 
 
+def receive_message(process: subprocess.Popen, what: str, cancelled: Callable[[], bool] | None = None,
+                    stopped: Callable[[], Exception] | None = None):
+    """The next message from a child of this kind (its length, then its pickle).
+
+    Raises:
+        ChildFailed: the child ended first (*what* names its work in the message).
+        *stopped()*: *cancelled* turned true while waiting (looked at every tenth of a second).
+    """
+    header = _read_exactly(process, _HEADER.size, what, cancelled, stopped)
+    return pickle.loads(_read_exactly(process, _HEADER.unpack(header)[0], what, cancelled, stopped))
+
+
+def _read_exactly(process: subprocess.Popen, size: int, what: str, cancelled, stopped) -> bytes:
+    """Exactly *size* bytes from the child (a pipe gives them in pieces)."""
+    fd = process.stdout.fileno()
+    parts, wanted = [], size
+    while wanted:
+        while cancelled is not None:
+            if cancelled():
+                raise stopped()
+            if select.select([fd], [], [], 0.1)[0]:
+                break
+        part = os.read(fd, min(wanted, 1 << 20))
+        if not part:
+            code = process.wait()
+            raise ChildFailed(f"{what} ended without an answer (exit {code})")
+        parts.append(part)
+        wanted -= len(part)
+    return b"".join(parts)
+
+
+def message_sender(out):
+    """A function writing one message to *out* (a child's stdout) at each call."""
+    def send(message) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_HEADER.pack(len(data)))
+        out.write(data)
+        out.flush()
+
+    return send
+
+
 # The child ---------------------------------------------------------------------------------
 
 
@@ -172,11 +196,7 @@ def _main() -> int:
     out = sys.stdout.buffer
     sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
 
-    def send(message) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(_HEADER.pack(len(data)))
-        out.write(data)
-        out.flush()
+    send = message_sender(out)
 
     try:
         conn = open_database(path, read_only=True)

@@ -1,0 +1,202 @@
+"""A long case's worker-change rules worked out in a process of their own, beside the rest.
+
+``caseline flags`` on a whole extract is Python's work more than SQLite's, and one process
+uses one core. The worker-change rules (every change of worker, whether the family was told,
+stability) read kinds no other rule reads and make most of a long case's flags, so a child
+reads those kinds and works them out while this process reads and works out the rest; the two
+streams of flags, each in sort order, are merged here (:func:`heapq.merge`). Each process holds
+only its own facts.
+
+The child is ``python -m caseline.analysis_apart``, told what to work out on its stdin (never
+on its command line, which other users can see), its stderr discarded. Its messages are those
+of :mod:`caseline.analysis_child` (a length, then a pickle): ``("subjects", set)`` of the
+facts it read, ``("ready",)`` once its rules are worked out, ``("flags", records)``... as it
+makes them (plain tuples: a record is cheaper to send and to make again than a
+:class:`~caseline.model.Flag`), then ``("end",)``, or ``("error", exception)`` at any point,
+raised here where the answer is awaited.
+
+When the child gives no answer (it could not start, or was killed), the rules are worked out
+here instead, from the facts read here, and the flags it had sent are not given twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+
+from caseline.analysis_child import ChildFailed, message_sender, receive_message
+from caseline.model import Flag
+
+__all__ = ["RulesApart"]
+
+#: Flags a message: enough that pickling is not per flag, few enough that both sides work at once.
+_FLAGS_A_MESSAGE = 2_000
+
+_WHAT = "the worker-change rules' child"
+
+
+class RulesApart:
+    """The rules *rule_ids* of *case_id* in *path*, as of *as_of* (``None``: as the case is
+    judged), under way in a child process from construction.
+
+    Ask in this order: :meth:`subjects` (if wanted), :meth:`ready`, then read :meth:`flags`
+    once. :meth:`stop` ends the child early. Give :meth:`if_it_fails` the same work done here
+    before asking.
+    """
+
+    def __init__(self, path: str, case_id: str, as_of: date | None, rule_ids: Iterable[str]) -> None:
+        from caseline.store.apart import start_python_module
+
+        self._here: Callable[[], tuple[set[str], Iterator[Flag]]] | None = None
+        self._worked_here: tuple[set[str], Iterator[Flag]] | None = None
+        self._subjects: set[str] | None = None
+        self._ready = False
+        try:
+            self._process = start_python_module("caseline.analysis_apart")
+        except OSError:
+            self._process = None
+            return
+        question = json.dumps([path, case_id, as_of.isoformat() if as_of else "", sorted(rule_ids)])
+        try:
+            self._process.stdin.write(question.encode() + b"\n")
+        except OSError:
+            pass  # it has ended already: the rules are worked out here
+        finally:
+            self._process.stdin.close()
+
+    def if_it_fails(self, here: Callable[[], tuple[set[str], Iterator[Flag]]]) -> None:
+        """*here()* gives what the child would have (its subjects and flags), worked out here."""
+        self._here = here
+
+    def subjects(self) -> set[str]:
+        """The subjects of the facts the child read (the case's children, when it names none,
+        are the subjects of every fact)."""
+        while self._subjects is None and self._worked_here is None:
+            self._next()
+        return self._subjects if self._worked_here is None else self._worked_here[0]
+
+    def ready(self) -> None:
+        """Wait until the child's rules are worked out; raise its error if it met one."""
+        while not self._ready and self._worked_here is None:
+            self._next()
+
+    def flags(self) -> Iterator[Flag]:
+        """The child's flags in sort order, made again from its records as they come."""
+        last = None
+        try:
+            while self._worked_here is None:
+                message = self._next()
+                if message is None:
+                    break
+                if message[0] == "end":
+                    return
+                if message[0] == "flags":
+                    flag = None
+                    for flag in _flags_of(message[1]):
+                        yield flag
+                    if flag is not None:
+                        last = flag.sort_key
+            # The child ended part of the way: the rest are worked out here.
+            for flag in self._worked_here[1]:
+                if last is None or flag.sort_key > last:
+                    yield flag
+        finally:
+            self.stop()
+
+    def _next(self):
+        """The child's next message, settling subjects and readiness; ``None`` once the work
+        is being done here instead."""
+        if self._worked_here is not None:
+            return None
+        try:
+            if self._process is None:
+                raise ChildFailed(f"{_WHAT} could not start")
+            message = receive_message(self._process, _WHAT)
+        except ChildFailed:
+            self.stop()
+            if self._here is None:
+                raise
+            self._worked_here = self._here()
+            return None
+        if message[0] == "subjects":
+            self._subjects = message[1]
+        elif message[0] == "ready":
+            self._ready = True
+        elif message[0] == "error":
+            self.stop()
+            raise message[1]
+        return message
+
+    def stop(self) -> None:
+        """End the child if it is still at work."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            process.stdout.close()
+
+
+def _record(flag: Flag) -> tuple:
+    return (flag.key, flag.kind, flag.rule, flag.severity, flag.certainty, flag.start.toordinal(),
+            flag.end.toordinal(), None if flag.due is None else flag.due.toordinal(), flag.events, flag.message,
+            flag.subject, flag.status, flag.citation)
+
+
+_DAYS: dict[int, date] = {}
+
+
+def _flags_of(records: list[tuple]) -> Iterator[Flag]:
+    days = _DAYS
+    for key, kind, rule, severity, certainty, start, end, due, events, message, subject, status, citation in records:
+        start_day = days.get(start) or days.setdefault(start, date.fromordinal(start))
+        end_day = days.get(end) or days.setdefault(end, date.fromordinal(end))
+        due_day = None if due is None else days.get(due) or days.setdefault(due, date.fromordinal(due))
+        yield Flag(key, kind, rule, severity, certainty, start_day, end_day, due_day, events, message, subject,
+                   status, citation)
+
+
+# The child ---------------------------------------------------------------------------------
+
+
+def _main() -> int:
+    from caseline.analysis import _analyse, collector_paused
+    from caseline.store import open_database
+
+    path, case_id, as_of_text, rule_ids = json.loads(sys.stdin.readline())
+    out = sys.stdout.buffer
+    sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
+    send = message_sender(out)
+    try:
+        conn = open_database(path, read_only=True)
+        try:
+            with collector_paused():
+                _, flags = _analyse(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None, False,
+                                    lazy=True, alongside=False, only=frozenset(rule_ids),
+                                    on_subjects=lambda subjects: send(("subjects", subjects)))
+                send(("ready",))
+                batch: list[tuple] = []
+                for flag in flags:
+                    batch.append(_record(flag))
+                    if len(batch) == _FLAGS_A_MESSAGE:
+                        send(("flags", batch))
+                        batch = []
+                send(("flags", batch))
+        finally:
+            conn.close()
+        send(("end",))
+    except BrokenPipeError:
+        return 1  # the parent has gone: nobody is waiting
+    except Exception as exc:  # sent, to be raised where the answer is awaited
+        try:
+            send(("error", exc))
+        except Exception:
+            send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
