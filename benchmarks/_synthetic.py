@@ -47,26 +47,55 @@ def write_csv(path: Path, case_id: str, count: int) -> Path:
     return path
 
 
-#: Runs a command and prints its wall time and the peak RSS of that one child.
+#: Runs a command and prints its wall time, the peak RSS of the largest process among it and
+#: its children (what ``/usr/bin/time`` reports), and the peak of their RSS summed, sampled
+#: every 20 ms from /proc (0 where there is no /proc): a command that starts a child of its
+#: own uses the memory of both at once.
 _MEASURE = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+
+def tree_kb(pid):
+    pids, total = [pid], 0
+    while pids:
+        p = pids.pop()
+        try:
+            with open(f"/proc/{p}/status") as status:
+                total += next((int(l.split()[1]) for l in status if l.startswith("VmRSS:")), 0)
+            with open(f"/proc/{p}/task/{p}/children") as children:
+                pids += [int(c) for c in children.read().split()]
+        except OSError:
+            pass
+    return total
+
 started = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+together = 0
+while process.poll() is None:
+    together = max(together, tree_kb(process.pid) if os.path.isdir("/proc") else 0)
+    time.sleep(0.02)
 elapsed = time.perf_counter() - started
-print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
+if process.returncode:
+    sys.exit(process.returncode)
+print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, together / 1024]))
 """
 
 
 def measure(command: list) -> tuple[float, float]:
     """``(seconds, peak MB)`` of running *command* as a process of its own (its peak alone)."""
+    seconds, peak, _ = measure_together(command)
+    return seconds, peak
+
+
+def measure_together(command: list) -> tuple[float, float, float]:
+    """``(seconds, peak MB of the largest process, peak MB of all its processes at once)``."""
     import json
     import subprocess
     import sys
 
     out = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, command)], check=True, capture_output=True,
                          text=True)
-    seconds, peak = json.loads(out.stdout)
-    return seconds, peak
+    seconds, peak, together = json.loads(out.stdout)
+    return seconds, peak, together
 
 
 def summary(values: list[float]) -> str:

@@ -15,8 +15,10 @@ kernel), alternating run by run so a busy moment hits all alike:
 * every row — `SELECT *` over the whole case in timeline order, fetched and thrown away
   (target: flags <= 1.2x).
 
-Printed: median and min-max seconds, median peak MB (target: <= 400 MB at 10M events), the
-ratios of the medians, and the number of rows and flags.
+Printed: median and min-max seconds, median peak MB of the largest process (what
+/usr/bin/time reports) and the most its processes held together, sampled every 20 ms
+(caseline starts a child for a long case's worker-change rules; target: <= 400 MB at 10M
+events), the ratios of the medians, and the number of rows and flags.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic import cached_case_db, measure, summary  # noqa: E402
+from _synthetic import cached_case_db, measure_together, summary  # noqa: E402
 
 BIN = Path(sys.executable).parent
 NAMES = {1_000_000: "big", 10_000_000: "huge"}
@@ -89,17 +91,21 @@ def main() -> None:
               f"{flag_count:,} flags; {args.repeat} runs per side, alternating")
         times = {side: [] for side in sides}
         peaks = {side: [] for side in sides}
+        together = {side: [] for side in sides}
         for _ in range(args.repeat):
             for side, command in sides.items():
-                seconds, peak = measure(command)
+                seconds, peak, all_at_once = measure_together(command)
                 times[side].append(seconds)
                 peaks[side].append(peak)
+                together[side].append(all_at_once)
         for side in sides:
-            print(f"  {side:15} {summary(times[side])} s   peak {statistics.median(peaks[side]):6.0f} MB")
+            print(f"  {side:15} {summary(times[side])} s   peak {statistics.median(peaks[side]):6.0f} MB"
+                  f"   its processes together {max(together[side]):6.0f} MB")
         ours = statistics.median(times["caseline flags"])
         print(f"  flags / same rows: {ours / statistics.median(times['same rows']):5.2f}  (target <= 1.5; 1.2 asked)")
         print(f"  flags / every row: {ours / statistics.median(times['every row']):5.2f}  (target <= 1.2)")
-        print(f"  flags peak memory: {statistics.median(peaks['caseline flags']):5.0f} MB  (target <= 400 at 10M)")
+        print(f"  flags peak memory: {statistics.median(peaks['caseline flags']):5.0f} MB, its processes together at "
+              f"most {max(together['caseline flags']):.0f} MB  (target <= 400 at 10M)")
 
 
 if __name__ == "__main__":
