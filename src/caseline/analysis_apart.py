@@ -22,12 +22,11 @@ here instead, from the facts read here, and the flags it had sent are not given 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
-from caseline.analysis_child import ChildFailed, message_sender, receive_message
+from caseline.analysis_child import ChildFailed, answer_one_question, receive_message, send_in_parts
 from caseline.model import Flag
 
 __all__ = ["RulesApart"]
@@ -162,41 +161,16 @@ def _flags_of(records: list[tuple]) -> Iterator[Flag]:
 # The child ---------------------------------------------------------------------------------
 
 
-def _main() -> int:
-    from caseline.analysis import _analyse, collector_paused
-    from caseline.store import open_database
+def _analyse_here(conn, question: list, send: Callable) -> None:
+    from caseline.analysis import _analyse
 
-    path, case_id, as_of_text, rule_ids = json.loads(sys.stdin.readline())
-    out = sys.stdout.buffer
-    sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
-    send = message_sender(out)
-    try:
-        conn = open_database(path, read_only=True)
-        try:
-            with collector_paused():
-                _, flags = _analyse(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None, False,
-                                    lazy=True, alongside=False, only=frozenset(rule_ids),
-                                    on_subjects=lambda subjects: send(("subjects", subjects)))
-                send(("ready",))
-                batch: list[tuple] = []
-                for flag in flags:
-                    batch.append(_record(flag))
-                    if len(batch) == _FLAGS_A_MESSAGE:
-                        send(("flags", batch))
-                        batch = []
-                send(("flags", batch))
-        finally:
-            conn.close()
-        send(("end",))
-    except BrokenPipeError:
-        return 1  # the parent has gone: nobody is waiting
-    except Exception as exc:  # sent, to be raised where the answer is awaited
-        try:
-            send(("error", exc))
-        except Exception:
-            send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-    return 0
+    case_id, as_of_text, rule_ids = question
+    _, flags = _analyse(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None, False,
+                        lazy=True, alongside=False, only=frozenset(rule_ids),
+                        on_subjects=lambda subjects: send(("subjects", subjects)))
+    send(("ready",))
+    send_in_parts(send, flags, _FLAGS_A_MESSAGE, lambda part: [_record(flag) for flag in part])
 
 
 if __name__ == "__main__":
-    sys.exit(_main())
+    sys.exit(answer_one_question(_analyse_here))

@@ -188,45 +188,59 @@ def message_sender(out):
 # The child ---------------------------------------------------------------------------------
 
 
-def _main() -> int:
-    from caseline.analysis import analyse_streamed
+def answer_one_question(work: Callable[[object, list, Callable], None]) -> int:
+    """A child's whole life: read the question (a JSON list whose first item is the database's
+    path) from stdin, open that database read-only and call ``work(conn, rest, send)``, then
+    send ``("end",)``, or ``("error", exception)`` if *work* raised. The exit status is 1 only
+    when the parent has gone."""
     from caseline.store import open_database
 
-    path, case_id, as_of_text, flags_a_message = json.loads(sys.stdin.readline())
+    path, *rest = json.loads(sys.stdin.readline())
     out = sys.stdout.buffer
     sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
-
     send = message_sender(out)
-
     try:
         conn = open_database(path, read_only=True)
         try:
             with collector_paused():
-                head, flags = analyse_streamed(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None,
-                                               progress=lambda done, total: send(("progress", done, total)),
-                                               alongside=False)
-                send(("head", head))
-                # Sent as they are made: the child never holds them all, and the explorer
-                # makes records of each part while the engine makes the next.
-                builder, part = FlagTableBuilder(), []
-                for flag in flags:
-                    part.append(flag)
-                    if len(part) >= flags_a_message:
-                        send(("flags", builder.part(part)))
-                        part = []
-                send(("flags", builder.part(part)))
+                work(conn, rest, send)
         finally:
             conn.close()
         send(("end",))
     except BrokenPipeError:
         return 1  # the parent has gone: nobody is waiting
-    except Exception as exc:  # sent, to be raised where the answer was awaited
+    except Exception as exc:  # sent, to be raised where the answer is awaited
         try:
             send(("error", exc))
-        except Exception:
+        except Exception:  # an exception that will not pickle goes as its words
             send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     return 0
 
 
+def send_in_parts(send: Callable, items, size: int, pack: Callable[[list], object]) -> None:
+    """Send *items* as ``("flags", pack(part))`` messages of *size* at most, the last always
+    sent (perhaps empty), so the receiver never waits on a part that is not coming."""
+    part: list = []
+    for item in items:
+        part.append(item)
+        if len(part) >= size:
+            send(("flags", pack(part)))
+            part = []
+    send(("flags", pack(part)))
+
+
+def _analyse_here(conn, question: list, send: Callable) -> None:
+    from caseline.analysis import analyse_streamed
+
+    case_id, as_of_text, flags_a_message = question
+    head, flags = analyse_streamed(conn, case_id, date.fromisoformat(as_of_text) if as_of_text else None,
+                                   progress=lambda done, total: send(("progress", done, total)),
+                                   alongside=False)
+    send(("head", head))
+    # Sent as they are made: the child never holds them all, and the explorer makes records
+    # of each part while the engine makes the next.
+    send_in_parts(send, flags, flags_a_message, FlagTableBuilder().part)
+
+
 if __name__ == "__main__":
-    sys.exit(_main())
+    sys.exit(answer_one_question(_analyse_here))
