@@ -126,7 +126,10 @@ def parse_kind_list(value: object) -> tuple[str, ...]:
     return tuple(part for part in text.replace(",", " ").split() if part)
 
 
-def _case_rows(conn: sqlite3.Connection, case_id: str | None = None) -> list[dict[str, Any]]:
+def _case_rows(conn: sqlite3.Connection, case_id: str | None = None,
+               named_by_events: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The cases table's rows (of *case_id*, or all), and cases only the events name (of all:
+    *named_by_events*, when the caller has read them already, spares a scan)."""
     rows: list[dict[str, Any]] = []
     if "cases" in existing_tables(conn) and "id" in table_columns(conn, "cases"):
         where, params = ("WHERE id = ?", (case_id,)) if case_id is not None else ("", ())
@@ -135,7 +138,9 @@ def _case_rows(conn: sqlite3.Connection, case_id: str | None = None) -> list[dic
         return rows or _derived_case_rows(conn, case_id)
     # Events may name cases the cases table lacks (a plain import): those are cases too.
     known = {row["id"] for row in rows}
-    extra = [row for row in _derived_case_rows(conn, None) if row["id"] not in known]
+    derived = _derived_case_rows(conn, None) if named_by_events is None else \
+        [{"id": name} for name in sorted((n for n in named_by_events if n not in (None, "")), key=str)]
+    extra = [row for row in derived if row["id"] not in known]
     return sorted(rows + extra, key=lambda row: str(row["id"])) if extra else rows
 
 
@@ -155,7 +160,7 @@ def list_cases(conn: sqlite3.Connection) -> list[CaseInfo]:
     counts: dict[str, int] = {}
     if has_events_table(conn):
         counts = dict(conn.execute("SELECT case_id, count(*) FROM events GROUP BY case_id").fetchall())
-    return [_case_from_row(row, counts.get(row["id"], 0)) for row in _case_rows(conn)]
+    return [_case_from_row(row, counts.get(row["id"], 0)) for row in _case_rows(conn, named_by_events=counts)]
 
 
 def case_ids(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
