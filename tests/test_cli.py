@@ -191,3 +191,25 @@ def test_check_names_repeated_refs_and_dangling_relative_dates_in_a_plain_databa
     assert "events id 2: ref: 'A' is also used by events id 1 in case 'c'" in result.output
     assert "events id 3: relative_to: no event with ref 'Z' in case 'c'" in result.output
     assert "events id 4" not in result.output
+
+
+def test_flags_reads_no_count_of_the_case(tmp_path, monkeypatch):
+    """`caseline flags` counts none of the case's events (a whole extract's count is a scan of
+    millions of rows, seconds when the file is cold): the engine reads what it needs."""
+    import caseline.store as store
+
+    path = tmp_path / "s.db"
+    run("samples", "build", path)
+    statements: list[str] = []
+    real_open = store.open_database
+
+    def traced(*args, **kwargs):
+        conn = real_open(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(store, "open_database", traced)
+    result = run("flags", path, "--case", "leicestershire-21-018-990", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.output)["flags"]
+    counts = [s for s in statements if "count(" in s.lower() and "limit" not in s.lower()]
+    assert statements and not counts, counts

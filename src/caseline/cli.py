@@ -48,11 +48,13 @@ def _reading(path: str, *, as_is: bool = False):
     return _open(path, read_only=True, as_is=as_is)
 
 
-def _require_case(conn, case_id: str):
+def _require_case(conn, case_id: str, *, count_events: bool = True):
+    """The case, or a clear failure naming the known ones (*count_events* false: no count of
+    its events, a scan of the whole case that a long case pays for in seconds when cold)."""
     from caseline.store import StoreError, get_case
 
     try:
-        return get_case(conn, case_id)
+        return get_case(conn, case_id, count_events=count_events)
     except StoreError as exc:
         fail(str(exc))
 
@@ -303,7 +305,7 @@ def open_command(db: str | None, case: str | None, read_only: bool, high_contras
         fail(str(exc), EXIT_UNUSABLE)
     try:
         if case is not None:
-            _require_case(conn, case)
+            _require_case(conn, case, count_events=False)
         elif not list_cases(conn):
             fail(f"{db}: holds no cases; import some with 'caseline import {db} FILE'")
     finally:
@@ -414,7 +416,7 @@ def flags_command(db: str, case_id: str | None, all_cases: bool, as_of: str | No
             conn.close()
         return
     try:
-        _require_case(conn, case_id)
+        _require_case(conn, case_id, count_events=False)
         # Each flag is written as the engine makes it: none are held (a whole extract as one
         # case has hundreds of thousands).
         with collector_paused():
