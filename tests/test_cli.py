@@ -213,3 +213,30 @@ def test_flags_reads_no_count_of_the_case(tmp_path, monkeypatch):
     assert result.exit_code == 0 and json.loads(result.output)["flags"]
     counts = [s for s in statements if "count(" in s.lower() and "limit" not in s.lower()]
     assert statements and not counts, counts
+
+
+def test_open_on_a_database_without_cases_says_so(tmp_path):
+    path = tmp_path / "empty.db"
+    assert run("init", path).exit_code == 0
+    result = run("open", path)
+    assert result.exit_code != 0
+    assert "holds no cases; import some with 'caseline import" in result.output
+
+
+def test_has_cases_looks_at_the_cases_table_and_the_events(tmp_path):
+    from caseline.store import has_cases, open_database
+
+    path = tmp_path / "c.db"
+    run("init", path)
+    conn = open_database(path)
+    assert not has_cases(conn)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('c1', 'One')")
+    assert has_cases(conn)
+    conn.close()
+    plain = sqlite3.connect(tmp_path / "plain.db")  # a plain sqlite-utils import: events alone
+    plain.execute("CREATE TABLE events (case_id TEXT, date_start TEXT, kind TEXT)")
+    plain.execute("INSERT INTO events VALUES ('', '2021-01-01', 'note')")
+    assert not has_cases(plain)  # an event naming no case names none
+    plain.execute("INSERT INTO events VALUES ('x', '2021-01-01', 'note')")
+    assert has_cases(plain)
+    plain.close()

@@ -288,7 +288,7 @@ def open_command(db: str | None, case: str | None, read_only: bool, high_contras
     A database filled only by plain sqlite-utils is opened read-only, as it is; run
     'caseline init DB' first to make it a caseline database.
     """
-    from caseline.store import NotCaselineError, StoreError, has_events_table, list_cases, open_database
+    from caseline.store import NotCaselineError, StoreError, has_cases, has_events_table, open_database
 
     if db is None:
         db = str(_sample_database())
@@ -306,7 +306,7 @@ def open_command(db: str | None, case: str | None, read_only: bool, high_contras
     try:
         if case is not None:
             _require_case(conn, case, count_events=False)
-        elif not list_cases(conn):
+        elif not has_cases(conn):  # not list_cases: its count of every event is the picker's to make
             fail(f"{db}: holds no cases; import some with 'caseline import {db} FILE'")
     finally:
         conn.close()

@@ -163,6 +163,17 @@ def list_cases(conn: sqlite3.Connection) -> list[CaseInfo]:
     return [_case_from_row(row, counts.get(row["id"], 0)) for row in _case_rows(conn, named_by_events=counts)]
 
 
+def has_cases(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds any case (in the cases table, or named by an event): a
+    look at the first row, not :func:`list_cases`'s count of every event."""
+    tables = existing_tables(conn)
+    if "cases" in tables and "id" in table_columns(conn, "cases") and \
+            conn.execute("SELECT 1 FROM cases LIMIT 1").fetchone():
+        return True
+    return "events" in tables and "case_id" in table_columns(conn, "events") and bool(
+        conn.execute("SELECT 1 FROM events WHERE coalesce(case_id, '') != '' LIMIT 1").fetchone())
+
+
 def case_ids(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
     return [case.id for case in list_cases(conn)[:limit]]
 
