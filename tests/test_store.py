@@ -204,3 +204,21 @@ def test_distinct_values_are_sorted_and_a_limit_stops_at_that_many(tmp_path):
     first_two = distinct_values(conn, "c", "actor", limit=2)
     assert len(first_two) == 2 and first_two == sorted(first_two) and set(first_two) < {"abe", "yan", "zed"}
     conn.close()
+
+
+def test_the_case_list_read_in_two_parts_for_the_picker(db_path):
+    """tabled_cases reads no event; event_counts counts them (cases only the events name
+    too); most_events_a_case_can_have bounds every count without a scan; list_cases joins them."""
+    from caseline.store import event_counts, list_cases, most_events_a_case_can_have, tabled_cases
+
+    conn = open_database(db_path)
+    assert (tabled_cases(conn), event_counts(conn), most_events_a_case_can_have(conn)) == ([], {}, 0)
+    conn.execute("INSERT INTO cases (id, title) VALUES ('b', 'Bee'), ('a', 'Ay')")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.executemany("INSERT INTO events (id, case_id, date_start, kind, summary) VALUES (?, ?, '2021-01-01', 'note', '')",
+                     [(1, "a"), (2, "a"), (7, "only-events")])
+    assert [(case.id, case.title, case.event_count) for case in tabled_cases(conn)] == [("a", "Ay", 0), ("b", "Bee", 0)]
+    assert event_counts(conn) == {"a": 2, "only-events": 1}
+    assert most_events_a_case_can_have(conn) == 7 >= max(event_counts(conn).values())
+    assert [(case.id, case.event_count) for case in list_cases(conn)] == [("a", 2), ("b", 0), ("only-events", 1)]
+    conn.close()

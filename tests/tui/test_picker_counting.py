@@ -48,11 +48,20 @@ class GatedAnalyses:
         return self._provide(conn, case_id, as_of)
 
 
+async def until_asked(pilot, analyses: GatedAnalyses) -> None:
+    """Wait until the picker has asked for its first analysis (the events are counted first)."""
+    for _ in range(1000):  # at most ~10 s; it returns as soon as the first is asked
+        if analyses.asked:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the picker never began counting flags")
+
+
 async def test_the_counts_follow_the_view(many_cases_db):
     analyses = GatedAnalyses()
     app = make_app(many_cases_db, analysis_provider=analyses)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await until_asked(pilot, analyses)
         assert analyses.asked == [CASES[0]]  # the first row in view, held
         await pilot.press("end")
         await pilot.pause()
@@ -78,7 +87,7 @@ async def test_no_counting_while_a_case_is_open_over_the_picker(many_cases_db):
     analyses = GatedAnalyses()
     app = make_app(many_cases_db, analysis_provider=analyses)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await until_asked(pilot, analyses)
         picker = app.screen
         await pilot.press("down", "enter")  # case-001 opens while case-000 is being counted
         await pilot.pause()
@@ -123,3 +132,23 @@ def test_counting_order_gives_each_row_once_those_in_view_first(sizes, steps):
         assert row == min(left)
         left.discard(row)
     assert order.take(0, 100) is None
+
+
+async def test_the_events_are_counted_in_the_background_with_cases_only_the_events_name(many_cases_db):
+    """The list shows the cases table's cases at once; the counts, and a case only the events
+    name (an import that made no case row), come from the background."""
+    conn = open_database(many_cases_db)
+    conn.execute("PRAGMA foreign_keys = OFF")  # as plain sqlite-utils leaves them
+    conn.execute("INSERT INTO events (id, case_id, date_start, kind, summary) VALUES "
+                 "(1001, 'zz-events-only', '2021-01-01', 'note', 'x'), (1002, 'zz-events-only', '2021-01-02', 'note', 'y')")
+    conn.close()
+    app = make_app(many_cases_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        picker = app.screen
+        table = picker.query_one(DataTable)
+        assert table.row_count == len(CASES) + 1
+        assert str(table.get_cell(CASES[0], "events")) == "1"
+        assert str(table.get_cell("zz-events-only", "events")) == "2"
+        assert set(picker.flag_counts) == {*CASES, "zz-events-only"}
+        assert "61 cases" in str(picker.query_one("#picker-title").render())

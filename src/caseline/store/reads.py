@@ -157,10 +157,31 @@ def _derived_case_rows(conn: sqlite3.Connection, case_id: str | None) -> list[di
 
 def list_cases(conn: sqlite3.Connection) -> list[CaseInfo]:
     """Every case with its number of events, in id order."""
-    counts: dict[str, int] = {}
-    if has_events_table(conn):
-        counts = dict(conn.execute("SELECT case_id, count(*) FROM events GROUP BY case_id").fetchall())
+    counts = event_counts(conn)
     return [_case_from_row(row, counts.get(row["id"], 0)) for row in _case_rows(conn, named_by_events=counts)]
+
+
+def event_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Each case id the events name, with its number of events (one scan of every event)."""
+    if not has_events_table(conn):
+        return {}
+    return dict(conn.execute("SELECT case_id, count(*) FROM events GROUP BY case_id").fetchall())
+
+
+def most_events_a_case_can_have(conn: sqlite3.Connection) -> int:
+    """An upper bound of any case's :func:`event_counts` found without a scan: the largest
+    event id (ids are SQLite's row ids, counted up from 1)."""
+    if not has_events_table(conn):
+        return 0
+    return max(0, int(conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]))
+
+
+def tabled_cases(conn: sqlite3.Connection) -> list[CaseInfo]:
+    """The cases table's cases in id order, each ``event_count`` 0 (no event is read: the
+    counts, and cases only the events name, are :func:`event_counts`' to find)."""
+    if "cases" not in existing_tables(conn) or "id" not in table_columns(conn, "cases"):
+        return []
+    return [_case_from_row(dict(row), 0) for row in conn.execute("SELECT * FROM cases ORDER BY id")]
 
 
 def has_cases(conn: sqlite3.Connection) -> bool:

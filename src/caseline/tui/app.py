@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.theme import Theme
 
 from caseline.analysis import AnalysisProvider, CaseAnalysis
-from caseline.store import list_cases, open_database
+from caseline.store import list_cases, open_database, tabled_cases
 from caseline.tui.commands import CaselineCommands
 
 HIGH_CONTRAST = Theme(
@@ -197,11 +197,22 @@ class CaselineApp(App[None]):
                 return
             self.open_case(self.initial_case)
             return
+        # Many cases (a council's extract): the list shows at once, its events counted in the
+        # background (a scan of every event). One, or a file of events alone: counted here.
+        tabled = tabled_cases(self.conn)
+        if len(tabled) > 1:
+            self.push_screen(PickerScreen(tabled, counted=False))
+            return
         cases = list_cases(self.conn)
         if len(cases) == 1:
             self.open_case(cases[0].id)
         else:
             self.push_screen(PickerScreen(cases))
+
+    def most_events_a_case_can_have(self) -> int:
+        from caseline.store import most_events_a_case_can_have
+
+        return most_events_a_case_can_have(self.conn)
 
     def open_case(self, case_id: str) -> None:
         from caseline.tui.case_screen import CaseScreen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -75,6 +76,19 @@ class CountingOrder:
         self._onward[row] = row + 1
         return row
 
+    def resize(self, sizes: Sequence[int]) -> None:
+        """The rows' sizes, now known (as many as there are rows)."""
+        with self._lock:
+            self._sizes[:] = sizes
+
+    def extend(self, sizes: Sequence[int]) -> None:
+        """Rows added after the last, of these sizes."""
+        with self._lock:
+            count = len(self._sizes)
+            self._sizes.extend(sizes)
+            # The old end (a "none left" for every pointer that reached it) is a row now.
+            self._onward[count:] = range(count, len(self._sizes) + 1)
+
     def put_back(self, row: int) -> None:
         """*row* was taken but not counted (its count was stopped): it is to be given again."""
         with self._lock:
@@ -103,9 +117,12 @@ class PickerScreen(Screen[None]):
         Binding("question_mark", "app.show_help", "Help", key_display="?", id="picker.help"),
     ]
 
-    def __init__(self, cases: Sequence[CaseInfo]) -> None:
+    def __init__(self, cases: Sequence[CaseInfo], *, counted: bool = True) -> None:
+        """*counted* false: the cases' ``event_count`` are not known yet, and cases only the
+        events name are not among them; both are found in the background."""
         super().__init__()
         self.cases = list(cases)
+        self._events_counted = counted
         #: ``(breaches, attention)`` per case once computed (``None``: the engine failed). Checks
         #: met and information (a worker change, a pending deadline) are not counted as flags
         #: needing a look: the case screen lists them.
@@ -120,11 +137,15 @@ class PickerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        rows = [(clean(case.id), f"{case.event_count:,}", clean(case.title), clean(case.council)) for case in self.cases]
+        counted = self._events_counted
+        rows = [(clean(case.id), f"{case.event_count:,}" if counted else "…", clean(case.title), clean(case.council))
+                for case in self.cases]
         # Counts before the long text, so they show on an 80-column terminal too. Each column
         # is as wide as its widest cell, worked out here: the table then measures no cell.
         labels = ("Case", "Events", "Breaches", "Attention", "Title", "Council")
         widths = [max([cell_len(label), *(cell_len(row[k]) for row in rows)]) for k, label in zip((0, 1), labels)]
+        if not counted:  # as wide as the largest count could be
+            widths[1] = max(widths[1], len(f"{self.app.most_events_a_case_can_have():,}"))
         widths += [cell_len(labels[2]), cell_len(labels[3])]
         widths += [max([cell_len(label), *(cell_len(row[k]) for row in rows)]) for k, label in zip((2, 3), labels[4:])]
         for label, key, width, justify in zip(labels, ("id", "events", "breaches", "attention", "title", "council"),
@@ -132,10 +153,46 @@ class PickerScreen(Screen[None]):
             table.add_column(Text(label, justify=justify), key=key, width=width)
         waiting = _Cell("…", justify="right", style="dim")
         for case, (case_id, events, title, council) in zip(self.cases, rows):
-            table.add_row(_Cell(case_id), _Cell(events, justify="right"), waiting, waiting, _Cell(title), _Cell(council),
-                          key=case.id)
+            table.add_row(_Cell(case_id), waiting if events == "…" else _Cell(events, justify="right"), waiting, waiting,
+                          _Cell(title), _Cell(council), key=case.id)
         table.focus()
-        self.count_flags()
+        if counted:
+            self.count_flags()
+        else:  # then the flags: at once, the two took turns for Python's lock (1 s became 5)
+            self.count_events()
+
+    @work(thread=True, group="picker-events")
+    def count_events(self) -> None:
+        """Each case's events counted off the interface's thread (a scan of every event, seconds
+        on a whole extract), with the cases only the events name."""
+        from caseline.store import list_cases
+
+        with self.app.worker_connection() as conn:
+            cases = list_cases(conn)
+        self.app.call_from_thread(self._set_event_counts, cases)
+
+    def _set_event_counts(self, cases: list[CaseInfo]) -> None:
+        table = self.query_one(DataTable)
+        counted = {case.id: case for case in cases}
+        rows = {case.id: row for row, case in enumerate(self.cases)}
+        for case_id, row in rows.items():
+            case = self.cases[row] = counted.get(case_id) or replace(self.cases[row], event_count=0)
+            table.update_cell(case_id, "events", _Cell(f"{case.event_count:,}", justify="right"))
+        self._counting_order.resize([case.event_count for case in self.cases])
+        # Cases only the events name (an import that made none): at the end.
+        extra = [case for case in cases if case.id not in rows]
+        waiting = _Cell("…", justify="right", style="dim")
+        for case in extra:
+            self.cases.append(case)
+            table.add_row(_Cell(clean(case.id)), _Cell(f"{case.event_count:,}", justify="right"), waiting, waiting,
+                          _Cell(clean(case.title)), _Cell(clean(case.council)), key=case.id)
+        if extra:
+            self._counting_order.extend([case.event_count for case in extra])
+            self.query_one("#picker-title", Static).update(
+                Text(f"caseline — {len(self.cases)} cases in this database; enter opens one"))
+        self._events_counted = True
+        if self.is_current:
+            self._count_the_rest()
 
     def on_screen_suspend(self) -> None:
         # A case opened over the picker: its counting stops (after the case in hand) and
@@ -143,7 +200,12 @@ class PickerScreen(Screen[None]):
         self.workers.cancel_group(self, "picker-flags")
 
     def on_screen_resume(self) -> None:
-        if len(self.flag_counts) < len(self.cases) and not any(
+        self._count_the_rest()
+
+    def _count_the_rest(self) -> None:
+        """Count the flags of the cases not counted yet, unless that is under way (or the
+        events are still being counted: that comes first)."""
+        if self._events_counted and len(self.flag_counts) < len(self.cases) and not any(
                 worker.group == "picker-flags" and not worker.is_finished for worker in self.workers):
             self.count_flags()
 
