@@ -101,6 +101,15 @@ class CountingOrder:
             onward[row] = row
 
 
+def _add_row(table: DataTable, key: str, cells: tuple[str, str | None, str, str]) -> None:
+    """A case's row from its cleaned id, event count (``None``: not counted yet), title and
+    council; its flag counts wait."""
+    case_id, events, title, council = cells
+    waiting = _Cell("…", justify="right", style="dim")
+    table.add_row(_Cell(case_id), waiting if events is None else _Cell(events, justify="right"), waiting, waiting,
+                  _Cell(title), _Cell(council), key=key)
+
+
 class PickerScreen(Screen[None]):
     """Choose a case; the flag counts fill in as a background worker computes them."""
 
@@ -130,7 +139,7 @@ class PickerScreen(Screen[None]):
         self._counting_order = CountingOrder([case.event_count for case in self.cases])
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"caseline — {len(self.cases)} cases in this database; enter opens one"), id="picker-title")
+        yield Static(self._title(), id="picker-title")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="picker-table")
         yield table
         yield Footer()
@@ -151,10 +160,8 @@ class PickerScreen(Screen[None]):
         for label, key, width, justify in zip(labels, ("id", "events", "breaches", "attention", "title", "council"),
                                               widths, ("left", "right", "right", "right", "left", "left")):
             table.add_column(Text(label, justify=justify), key=key, width=width)
-        waiting = _Cell("…", justify="right", style="dim")
         for case, (case_id, events, title, council) in zip(self.cases, rows):
-            table.add_row(_Cell(case_id), waiting if events == "…" else _Cell(events, justify="right"), waiting, waiting,
-                          _Cell(title), _Cell(council), key=case.id)
+            _add_row(table, case.id, (case_id, events if counted else None, title, council))
         table.focus()
         if counted:
             self.count_flags()
@@ -181,18 +188,18 @@ class PickerScreen(Screen[None]):
         self._counting_order.resize([case.event_count for case in self.cases])
         # Cases only the events name (an import that made none): at the end.
         extra = [case for case in cases if case.id not in rows]
-        waiting = _Cell("…", justify="right", style="dim")
         for case in extra:
             self.cases.append(case)
-            table.add_row(_Cell(clean(case.id)), _Cell(f"{case.event_count:,}", justify="right"), waiting, waiting,
-                          _Cell(clean(case.title)), _Cell(clean(case.council)), key=case.id)
+            _add_row(table, case.id, (clean(case.id), f"{case.event_count:,}", clean(case.title), clean(case.council)))
         if extra:
             self._counting_order.extend([case.event_count for case in extra])
-            self.query_one("#picker-title", Static).update(
-                Text(f"caseline — {len(self.cases)} cases in this database; enter opens one"))
+            self.query_one("#picker-title", Static).update(self._title())
         self._events_counted = True
         if self.is_current:
             self._count_the_rest()
+
+    def _title(self) -> Text:
+        return Text(f"caseline — {len(self.cases)} cases in this database; enter opens one")
 
     def on_screen_suspend(self) -> None:
         # A case opened over the picker: its counting stops (after the case in hand) and
