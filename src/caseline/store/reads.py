@@ -126,39 +126,40 @@ def parse_kind_list(value: object) -> tuple[str, ...]:
     return tuple(part for part in text.replace(",", " ").split() if part)
 
 
-def _case_rows(conn: sqlite3.Connection, case_id: str | None = None,
-               named_by_events: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """The cases table's rows (of *case_id*, or all), and cases only the events name (of all:
-    *named_by_events*, when the caller has read them already, spares a scan)."""
-    rows: list[dict[str, Any]] = []
-    if "cases" in existing_tables(conn) and "id" in table_columns(conn, "cases"):
-        where, params = ("WHERE id = ?", (case_id,)) if case_id is not None else ("", ())
-        rows = [dict(row) for row in conn.execute(f"SELECT * FROM cases {where} ORDER BY id", params)]
-    if case_id is not None:
-        return rows or _derived_case_rows(conn, case_id)
-    # Events may name cases the cases table lacks (a plain import): those are cases too.
-    known = {row["id"] for row in rows}
-    derived = _derived_case_rows(conn, None) if named_by_events is None else \
-        [{"id": name} for name in sorted((n for n in named_by_events if n not in (None, "")), key=str)]
-    extra = [row for row in derived if row["id"] not in known]
-    return sorted(rows + extra, key=lambda row: str(row["id"])) if extra else rows
+def _case_row(conn: sqlite3.Connection, case_id: str) -> dict[str, Any] | None:
+    """The case's row in the cases table, or ``{"id": case_id}`` for a case only the events
+    name (an events table is a valid case source); ``None``: no such case."""
+    rows = _table_case_rows(conn, case_id)
+    if rows:
+        return rows[0]
+    if has_events_table(conn) and "case_id" in table_columns(conn, "events") and \
+            conn.execute("SELECT 1 FROM events WHERE case_id = ? LIMIT 1", (case_id,)).fetchone():
+        return {"id": case_id}
+    return None
 
 
-def _derived_case_rows(conn: sqlite3.Connection, case_id: str | None) -> list[dict[str, Any]]:
-    """Cases named by ``events.case_id`` (an events table is a valid case source)."""
-    if "case_id" not in table_columns(conn, "events"):
+def _has_cases_table(conn: sqlite3.Connection) -> bool:
+    return "cases" in existing_tables(conn) and "id" in table_columns(conn, "cases")
+
+
+def _table_case_rows(conn: sqlite3.Connection, case_id: str | None = None) -> list[dict[str, Any]]:
+    """The cases table's rows (of *case_id*, or all) in id order; none without the table."""
+    if not _has_cases_table(conn):
         return []
-    if case_id is not None:
-        found = conn.execute("SELECT 1 FROM events WHERE case_id = ? LIMIT 1", (case_id,)).fetchone()
-        return [{"id": case_id}] if found else []
-    rows = conn.execute("SELECT DISTINCT case_id FROM events WHERE coalesce(case_id, '') != '' ORDER BY case_id")
-    return [{"id": row[0]} for row in rows]
+    where, params = ("WHERE id = ?", (case_id,)) if case_id is not None else ("", ())
+    return [dict(row) for row in conn.execute(f"SELECT * FROM cases {where} ORDER BY id", params)]
 
 
 def list_cases(conn: sqlite3.Connection) -> list[CaseInfo]:
     """Every case with its number of events, in id order."""
     counts = event_counts(conn)
-    return [_case_from_row(row, counts.get(row["id"], 0)) for row in _case_rows(conn, named_by_events=counts)]
+    rows = _table_case_rows(conn)
+    # Events may name cases the cases table lacks (a plain import): those are cases too.
+    known = {row["id"] for row in rows}
+    extra = [{"id": name} for name in counts if name not in (None, "") and name not in known]
+    if extra:
+        rows = sorted(rows + extra, key=lambda row: str(row["id"]))
+    return [_case_from_row(row, counts.get(row["id"], 0)) for row in rows]
 
 
 def event_counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -179,19 +180,15 @@ def most_events_a_case_can_have(conn: sqlite3.Connection) -> int:
 def tabled_cases(conn: sqlite3.Connection) -> list[CaseInfo]:
     """The cases table's cases in id order, each ``event_count`` 0 (no event is read: the
     counts, and cases only the events name, are :func:`event_counts`' to find)."""
-    if "cases" not in existing_tables(conn) or "id" not in table_columns(conn, "cases"):
-        return []
-    return [_case_from_row(dict(row), 0) for row in conn.execute("SELECT * FROM cases ORDER BY id")]
+    return [_case_from_row(row, 0) for row in _table_case_rows(conn)]
 
 
 def has_cases(conn: sqlite3.Connection) -> bool:
     """Whether the database holds any case (in the cases table, or named by an event): a
     look at the first row, not :func:`list_cases`'s count of every event."""
-    tables = existing_tables(conn)
-    if "cases" in tables and "id" in table_columns(conn, "cases") and \
-            conn.execute("SELECT 1 FROM cases LIMIT 1").fetchone():
+    if _has_cases_table(conn) and conn.execute("SELECT 1 FROM cases LIMIT 1").fetchone():
         return True
-    return "events" in tables and "case_id" in table_columns(conn, "events") and bool(
+    return has_events_table(conn) and "case_id" in table_columns(conn, "events") and bool(
         conn.execute("SELECT 1 FROM events WHERE coalesce(case_id, '') != '' LIMIT 1").fetchone())
 
 
@@ -213,15 +210,15 @@ def get_case(conn: sqlite3.Connection, case_id: str, *, count_events: bool = Tru
     Raises:
         StoreError: when there is no such case.
     """
-    rows = _case_rows(conn, case_id)
-    if not rows:
+    row = _case_row(conn, case_id)
+    if row is None:
         known = case_ids(conn)
         hint = f"; known cases: {', '.join(known)}" if known else "; the database holds no cases"
         raise StoreError(f"no case {case_id!r} in this database{hint}")
     count = 0
     if count_events and has_events_table(conn):
         count = conn.execute("SELECT count(*) FROM events WHERE case_id = ?", (case_id,)).fetchone()[0]
-    return _case_from_row(rows[0], count)
+    return _case_from_row(row, count)
 
 
 def list_people(conn: sqlite3.Connection, case_id: str) -> list[Person]:

@@ -209,11 +209,6 @@ class CaselineApp(App[None]):
         else:
             self.push_screen(PickerScreen(cases))
 
-    def most_events_a_case_can_have(self) -> int:
-        from caseline.store import most_events_a_case_can_have
-
-        return most_events_a_case_can_have(self.conn)
-
     def open_case(self, case_id: str) -> None:
         from caseline.tui.case_screen import CaseScreen
 

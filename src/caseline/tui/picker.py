@@ -154,7 +154,9 @@ class PickerScreen(Screen[None]):
         labels = ("Case", "Events", "Breaches", "Attention", "Title", "Council")
         widths = [max([cell_len(label), *(cell_len(row[k]) for row in rows)]) for k, label in zip((0, 1), labels)]
         if not counted:  # as wide as the largest count could be
-            widths[1] = max(widths[1], len(f"{self.app.most_events_a_case_can_have():,}"))
+            from caseline.store import most_events_a_case_can_have
+
+            widths[1] = max(widths[1], len(f"{most_events_a_case_can_have(self.app.conn):,}"))
         widths += [cell_len(labels[2]), cell_len(labels[3])]
         widths += [max([cell_len(label), *(cell_len(row[k]) for row in rows)]) for k, label in zip((2, 3), labels[4:])]
         for label, key, width, justify in zip(labels, ("id", "events", "breaches", "attention", "title", "council"),
