@@ -194,3 +194,10 @@ def test_only_rules_that_read_kinds_of_their_own_go_apart(tmp_path):
     shared = dict(rules, cin_visits=replace(rules["cin_visits"], params={**rules["cin_visits"].params,
                                                                          "required": ["worker_allocated"]}))
     assert analysis._rules_apart(shared) == frozenset()
+
+
+@pytest.mark.parametrize("module", ["caseline.analysis_apart", "caseline.analysis_child"])
+@pytest.mark.parametrize("question", [b"", b'["half a ques'])
+def test_a_child_whose_parent_went_before_asking_ends_quietly(module, question):
+    ended = subprocess.run([sys.executable, "-m", module], input=question, capture_output=True, timeout=60)
+    assert (ended.returncode, ended.stdout, ended.stderr) == (1, b"", b"")

@@ -192,10 +192,13 @@ def answer_one_question(work: Callable[[object, list, Callable], None]) -> int:
     """A child's whole life: read the question (a JSON list whose first item is the database's
     path) from stdin, open that database read-only and call ``work(conn, rest, send)``, then
     send ``("end",)``, or ``("error", exception)`` if *work* raised. The exit status is 1 only
-    when the parent has gone."""
+    when the parent has gone (before asking, or before the answer)."""
     from caseline.store import open_database
 
-    path, *rest = json.loads(sys.stdin.readline())
+    try:
+        path, *rest = json.loads(sys.stdin.readline())
+    except (ValueError, TypeError):  # no question or half of one: the parent went before asking
+        return 1
     out = sys.stdout.buffer
     sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
     send = message_sender(out)
