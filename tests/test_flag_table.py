@@ -93,10 +93,8 @@ def test_a_part_cannot_be_added_to_a_view():
 @given(st.lists(flags, max_size=30), st.lists(st.text(alphabet="abcABİ é", max_size=6), max_size=30),
        st.text(alphabet="abcAB é", min_size=1, max_size=2), st.data())
 def test_matching_finds_the_messages_that_hold_the_text_ignoring_case(found, messages, needle, data):
-    from dataclasses import replace
-
     # Messages of a few letters, so that matches (and matches across two messages) are common.
-    table = FlagTable.from_flags([replace(f, message=m) for f, m in zip(found, messages + [""] * len(found))])
+    table = FlagTable.from_flags([f._replace(message=m) for f, m in zip(found, messages + [""] * len(found))])
     view = table.where(severities={"breach", "attention"})
     chosen = data.draw(st.sets(st.integers(0, max(0, len(view) - 1)))) if len(view) else set()
     assert view.matching(needle.lower(), chosen) == sorted(

@@ -119,9 +119,12 @@ CERTAINTIES = ("definite", "possible")
 SEVERITY_RANK = {"breach": 0, "attention": 1, "info": 2}
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     """One thing the data shows against a rule. It highlights; it never judges fault.
+
+    A named tuple, like :class:`Fact`: a whole extract's worker changes make 68,000 flags at
+    a million events, each made by the engine and again where a child's are received, and a
+    frozen dataclass took six times as long to make (2.2 µs a flag against 0.36 µs).
 
     Attributes:
         key: stable identifier (rule, kind and the events or dates it rests on), used to

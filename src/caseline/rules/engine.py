@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 
 from caseline.dates import DateRange
@@ -165,7 +164,7 @@ def iter_flags(
         else:
             found = shape(rule, whole)
             if len(children) == 1 and rule.scope == "child":
-                found = [replace(f, subject=children[0]) for f in found]
+                found = [f._replace(subject=children[0]) for f in found]
             if isinstance(found, list):
                 found.sort(key=sort_key)
             elif not lazy:  # an iterator in sort order, worked out now
@@ -216,5 +215,5 @@ def _per_child(events, child_rules, children, as_of, records_from, names, born, 
         shown = " and ".join(names.get(c, c) for c in who) if len(who) < 3 else \
             ", ".join(names.get(c, c) for c in who[:-1]) + f" and {names.get(who[-1], who[-1])}"
         key = flag.key if len(who) == len(children) else f"{flag.key}@{'+'.join(who)}"
-        merged.append(replace(flag, key=key, subject=",".join(who), message=f"{shown}: {flag.message}"))
+        merged.append(flag._replace(key=key, subject=",".join(who), message=f"{shown}: {flag.message}"))
     return merged

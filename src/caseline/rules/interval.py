@@ -94,11 +94,9 @@ def interval_rule(rule: Rule, case: CaseFacts) -> list[Flag]:
 
 
 def _possible(flag: Flag) -> Flag:
-    from dataclasses import replace
-
     if flag.severity == "breach":
-        return replace(flag, certainty="possible",
-                       message=flag.message + " (if the child was eligible: the date of birth leaves it open)")
+        return flag._replace(certainty="possible",
+                             message=flag.message + " (if the child was eligible: the date of birth leaves it open)")
     return flag
 
 
