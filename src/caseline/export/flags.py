@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any, TextIO
 
 from caseline.analysis import CaseAnalysis
@@ -63,18 +64,26 @@ def flags_json(analysis: CaseAnalysis, out: TextIO, flags: Iterable[Flag] | None
 
 def _flag_line_writer():
     """``json.dumps(flag_record(flag), ensure_ascii=True)``, made faster for a stream of
-    flags: a long case's hundred thousand share a few rules, kinds and citations, so the
-    fields between the key and the dates, and those after the message, are encoded once for
-    each combination met, and no dictionary is built per flag. A flag holding anything but
-    the usual types is encoded the plain way."""
+    flags: a long case's hundred thousand share a few rules, kinds, citations and days, so the
+    fields between the key and the dates, those after the message, and each day as written
+    are encoded once for each met, and no dictionary is built per flag. A flag holding
+    anything but the usual types is encoded the plain way."""
     from json.encoder import encode_basestring_ascii as quoted
 
     middles: dict[tuple, str] = {}  # kind, rule, severity, certainty -> their fields
     tails: dict[tuple, str] = {}  # subject, status, citation -> their fields and the label
+    days: dict[date, str] = {}  # a day -> its ISO form, quoted
+    only_ints = {int}  # (True would be written True, not true)
+
+    def day(value: date) -> str:
+        written = days.get(value)
+        if written is None:
+            written = days[value] = quoted(value.isoformat())
+        return written
 
     def line(flag: Flag) -> str:
         due, events = flag.due, flag.events
-        if not all(e.__class__ is int for e in events):  # (True would be written True, not true)
+        if not set(map(type, events)) <= only_ints:
             return json.dumps(flag_record(flag), ensure_ascii=True)
         try:
             shared = (flag.kind, flag.rule, flag.severity, flag.certainty)
@@ -91,8 +100,8 @@ def _flag_line_writer():
                 tail = tails[shared] = (
                     f', "subject": {quoted(flag.subject)}, "status": {quoted(status)}, '
                     f'"citation": {quoted(flag.citation)}, "status_label": {quoted(label)}}}')
-            return (f'{{"key": {quoted(flag.key)}{head}"start": {quoted(flag.start.isoformat())}, '
-                    f'"end": {quoted(flag.end.isoformat())}, "due": {quoted(due.isoformat()) if due else "null"}, '
+            return (f'{{"key": {quoted(flag.key)}{head}"start": {day(flag.start)}, '
+                    f'"end": {day(flag.end)}, "due": {day(due) if due else "null"}, '
                     f'"events": [{", ".join(map(str, events))}], "message": {quoted(flag.message)}{tail}')
         except (TypeError, AttributeError):  # a field that is not text: the plain way
             return json.dumps(flag_record(flag), ensure_ascii=True)
