@@ -152,3 +152,36 @@ async def test_the_events_are_counted_in_the_background_with_cases_only_the_even
         assert str(table.get_cell("zz-events-only", "events")) == "2"
         assert set(picker.flag_counts) == {*CASES, "zz-events-only"}
         assert "61 cases" in str(picker.query_one("#picker-title").render())
+
+
+async def test_a_long_list_shows_its_first_rows_at_once_and_the_rest_between_paints(many_cases_db, monkeypatch):
+    """Rows come a step at a time; whatever was counted before a row was added shows in it,
+    and end goes to the last case even before every row is in."""
+    from caseline.tui.picker import PickerScreen
+
+    monkeypatch.setattr(PickerScreen, "FIRST_ROWS", 3)
+    monkeypatch.setattr(PickerScreen, "ROWS_A_STEP", 2)
+    conn = open_database(many_cases_db)
+    conn.execute("PRAGMA foreign_keys = OFF")  # a case only the events name comes last
+    conn.execute("INSERT INTO events (id, case_id, date_start, kind, summary) VALUES "
+                 "(1001, 'zz-events-only', '2021-01-01', 'note', 'x')")
+    conn.close()
+    app = make_app(many_cases_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = app.screen
+        table = picker.query_one(DataTable)
+        assert table.row_count < len(CASES)  # on its first paint: the first rows only
+        await pilot.press("end")
+        # The last of the cases table (the case only the events name may have come since).
+        assert table.cursor_row >= len(CASES) - 1
+        await settle(pilot)
+        for _ in range(200):  # the steps come after paints; at most ~2 s
+            if table.row_count == len(CASES) + 1:
+                break
+            await pilot.pause(0.01)
+        assert [str(key.value) for key in table.rows] == [*CASES, "zz-events-only"]
+        await settle(pilot)
+        for case_id in [*CASES, "zz-events-only"]:
+            assert str(table.get_cell(case_id, "events")) == "1"
+            assert str(table.get_cell(case_id, "breaches")) not in ("…", "?")
+        assert set(picker.flag_counts) == {*CASES, "zz-events-only"}
