@@ -20,6 +20,7 @@ bench: $(BIN)/python
 	$(BIN)/python benchmarks/import_vs_sqlite_utils.py
 	$(BIN)/python benchmarks/flags_vs_read.py
 	$(BIN)/python benchmarks/tui_scale.py
+	$(BIN)/python benchmarks/picker_many_cases.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
