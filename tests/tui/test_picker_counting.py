@@ -185,3 +185,21 @@ async def test_a_long_list_shows_its_first_rows_at_once_and_the_rest_between_pai
             assert str(table.get_cell(case_id, "events")) == "1"
             assert str(table.get_cell(case_id, "breaches")) not in ("…", "?")
         assert set(picker.flag_counts) == {*CASES, "zz-events-only"}
+
+
+async def test_flag_counts_are_shown_a_batch_at_a_time(many_cases_db, monkeypatch):
+    """Each showing redraws the table; a case at a time, a long list was counted at the pace
+    of the redraws. With a long interval, every count comes in one showing at the end."""
+    from caseline.tui.picker import PickerScreen
+
+    shown: list[int] = []
+    set_counts = PickerScreen._set_counts
+    monkeypatch.setattr(PickerScreen, "COUNTS_EVERY", 3600.0)
+    monkeypatch.setattr(PickerScreen, "_set_counts", lambda self, counts: (shown.append(len(counts)),
+                                                                            set_counts(self, counts)))
+    app = make_app(many_cases_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert shown == [len(CASES)]
+        assert all(str(table.get_cell(case_id, "breaches")) not in ("…", "?") for case_id in CASES)

@@ -10,6 +10,7 @@ cores to itself.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -120,6 +121,11 @@ class PickerScreen(Screen[None]):
     #: at once kept the picker off the screen for 1.2 s of the 2.4 it took to show.
     FIRST_ROWS = 300
     ROWS_A_STEP = 1000
+    #: Seconds of flag counts shown at once. Each showing redraws the table (50-140 ms at 160
+    #: columns, the interface's thread holding Python's lock): a 10,000-case list shown a case
+    #: at a time was counted at 40 cases a second (1,642 in 40 s), every 0.1 s 5,000 took 71 s,
+    #: every 0.5 s 24 s.
+    COUNTS_EVERY = 0.5
 
     BINDINGS = [
         # Priority: the table's own enter/home/end (select, scroll sideways) would shadow these
@@ -149,6 +155,9 @@ class PickerScreen(Screen[None]):
         #: table has so far (they are added in order, a step between paints).
         self._texts: list[tuple[str, str, str]] = []
         self._rows_added = 0
+        #: The first and last rows in view, kept by the interface's thread as the table
+        #: scrolls or changes size, read by the counting worker without asking it.
+        self._view = (0, 1)
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="picker-title")
@@ -177,6 +186,8 @@ class PickerScreen(Screen[None]):
                                               widths, ("left", "right", "right", "right", "left", "left")):
             table.add_column(Text(label, justify=justify), key=key, width=width)
         self._add_rows(self.FIRST_ROWS)
+        self.watch(table, "scroll_y", self._keep_view, init=False)
+        self.call_after_refresh(self._keep_view)
         table.focus()
         if counted:
             self.count_flags()
@@ -256,40 +267,58 @@ class PickerScreen(Screen[None]):
                 worker.group == "picker-flags" and not worker.is_finished for worker in self.workers):
             self.count_flags()
 
-    def _rows_in_view(self) -> tuple[int, int]:
-        """The first and last rows the table shows (the cursor's row is among them)."""
+    def _keep_view(self) -> None:
+        """Note the first and last rows the table shows (the cursor's row is among them)."""
         table = self.query_one(DataTable)
         first = round(table.scroll_y)
-        return first, first + max(1, table.scrollable_content_region.height)
+        self._view = (first, first + max(1, table.scrollable_content_region.height))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._keep_view)
 
     @work(thread=True, exclusive=True, group="picker-flags")
     def count_flags(self) -> None:
         """Compute each case's flags off the UI thread and fill in the counts (a long case's
         in a child process, as the case screen does: the engine never holds this one), the
-        rows in view first, asked again after each case so the counts follow the view."""
+        rows in view first, the view looked at again before each case so the counts follow
+        it; the counts are shown every :attr:`COUNTS_EVERY` seconds, and when it stops."""
         from caseline.analysis_child import AnalysisStopped
 
         app, worker = self.app, get_current_worker()
-        with app.worker_connection() as conn:
-            while not worker.is_cancelled:
+        found_counts: dict[str, tuple[int, int] | None] = {}
+        shown_at = time.monotonic()
+        try:
+            with app.worker_connection() as conn:
+                while not worker.is_cancelled:
+                    row = self._counting_order.take(*self._view)
+                    if row is None:
+                        return
+                    case = self.cases[row]
+                    try:
+                        analysis = app.collect_analysis(case.id, conn, cancelled=lambda: worker.is_cancelled)
+                        # Counted from the columns (no record made of a long case's flags).
+                        found = FlagTable.from_flags(analysis.flags).where(not_kinds={"met"}).severity_counts()
+                        found_counts[case.id] = (found["breach"], found["attention"])
+                    except AnalysisStopped:
+                        self._counting_order.put_back(row)
+                        return
+                    except Exception:  # the engine failing must not stop the picker
+                        found_counts[case.id] = None
+                    if time.monotonic() - shown_at >= self.COUNTS_EVERY:
+                        app.call_from_thread(self._set_counts, found_counts)
+                        found_counts, shown_at = {}, time.monotonic()
+        except RuntimeError:  # the app is closing: nothing to show them on
+            return
+        finally:
+            if found_counts:
                 try:
-                    row = self._counting_order.take(*app.call_from_thread(self._rows_in_view))
-                except RuntimeError:  # the app is closing
-                    return
-                if row is None:
-                    return
-                case = self.cases[row]
-                try:
-                    analysis = app.collect_analysis(case.id, conn, cancelled=lambda: worker.is_cancelled)
-                    # Counted from the columns (no record made of a long case's flags).
-                    found = FlagTable.from_flags(analysis.flags).where(not_kinds={"met"}).severity_counts()
-                    counts: tuple[int, int] | None = (found["breach"], found["attention"])
-                except AnalysisStopped:
-                    self._counting_order.put_back(row)
-                    return
-                except Exception:  # the engine failing must not stop the picker
-                    counts = None
-                app.call_from_thread(self._set_count, case.id, counts)
+                    app.call_from_thread(self._set_counts, found_counts)
+                except RuntimeError:
+                    pass
+
+    def _set_counts(self, counts: dict[str, tuple[int, int] | None]) -> None:
+        for case_id, found in counts.items():
+            self._set_count(case_id, found)
 
     def _set_count(self, case_id: str, counts: tuple[int, int] | None) -> None:
         self.flag_counts[case_id] = counts
