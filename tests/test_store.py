@@ -222,3 +222,32 @@ def test_the_case_list_read_in_two_parts_for_the_picker(db_path):
     assert most_events_a_case_can_have(conn) == 7 >= max(event_counts(conn).values())
     assert [(case.id, case.event_count) for case in list_cases(conn)] == [("a", 2), ("b", 0), ("only-events", 1)]
     conn.close()
+
+
+def test_the_rules_in_force_are_made_again_when_the_policy_or_guidance_changes(tmp_path):
+    """library_for keeps the rules it made for the rows it read: the same rows give the same
+    rule objects (a caseload's cases share them), a change to either table is seen at once,
+    even from another connection, and the mapping returned is the caller's own."""
+    from caseline.store import library_for
+    from caseline.store.writes import set_policy
+
+    path = tmp_path / "rules.db"
+    conn = open_database(path, create=True)
+    first, again = library_for(conn, "Kent"), library_for(conn, "Kent")
+    assert first["cin_visits"] is again["cin_visits"] and first is not again
+    first.pop("cin_visits")
+    assert "cin_visits" in library_for(conn, "Kent")
+
+    other = open_database(path)
+    set_policy(other, "cin_visits", "Kent", "every", '"3 weeks"')
+    other.commit()
+    assert library_for(conn, "Kent")["cin_visits"].params["every"] == "3 weeks"
+    assert library_for(conn, "Kent")["cin_visits"].status == "council_policy"
+    assert library_for(conn, "Surrey")["cin_visits"].status != "council_policy"
+
+    title = library_for(conn)["cp_visits"].title
+    other.execute("UPDATE guidance SET title = ? WHERE id = 'cp_visits'", (f"{title}, as this database has it",))
+    other.commit()
+    assert library_for(conn)["cp_visits"].title == f"{title}, as this database has it"
+    other.close()
+    conn.close()

@@ -49,20 +49,38 @@ def required_kinds(rules: Iterable[Rule], *, but_visits: bool = False) -> set[st
     (*but_visits*: leaving out what interval rules read as their required events)."""
     kinds: set[str] = set()
     for rule in rules:
-        for key in _KIND_PARAMS:
-            if but_visits and key == "required" and rule.shape == "interval":
-                continue
-            kinds.update(rule.params.get(key, []))
-        for opened in rule.params.get("when_open", []):
-            kinds.update(STATUS_PAIRS.get(opened, ()))
-        for phase in rule.params.get("every_after", []):
-            kinds.update(phase.get("when", []))
-            kinds.update(phase.get("unless", []))
-        if rule.params.get("anchor") == "enquiry":
-            kinds.update(("s47_enquiry", "s47_substantiated"))
-        if rule.params.get("eligibility"):
-            kinds.update(("lac_start", "lac_end"))
+        kinds.update(_kinds_of(rule, but_visits))
     return kinds
+
+
+#: Each rule's kinds, by the rule's identity (the rule is held too, so that identity is not
+#: another's): the library's rules are the same objects case after case, and working their
+#: kinds out again took a sixth of ``caseline flags --all``.
+_RULE_KINDS: dict[tuple[int, bool], tuple[Rule, frozenset[str]]] = {}
+
+
+def _kinds_of(rule: Rule, but_visits: bool) -> frozenset[str]:
+    held = _RULE_KINDS.get((id(rule), but_visits))
+    if held is not None and held[0] is rule:
+        return held[1]
+    kinds: set[str] = set()
+    for key in _KIND_PARAMS:
+        if but_visits and key == "required" and rule.shape == "interval":
+            continue
+        kinds.update(rule.params.get(key, []))
+    for opened in rule.params.get("when_open", []):
+        kinds.update(STATUS_PAIRS.get(opened, ()))
+    for phase in rule.params.get("every_after", []):
+        kinds.update(phase.get("when", []))
+        kinds.update(phase.get("unless", []))
+    if rule.params.get("anchor") == "enquiry":
+        kinds.update(("s47_enquiry", "s47_substantiated"))
+    if rule.params.get("eligibility"):
+        kinds.update(("lac_start", "lac_end"))
+    if len(_RULE_KINDS) > 4096:  # libraries come and go (tests, policies): start again
+        _RULE_KINDS.clear()
+    found = _RULE_KINDS[(id(rule), but_visits)] = (rule, frozenset(kinds))
+    return found[1]
 
 
 def streamable_kinds(rules: Iterable[Rule]) -> set[str]:
