@@ -350,6 +350,11 @@ class Duration:
 
 def parse_duration(text: str) -> Duration:
     """Read ``6 weeks``, ``15 working_days``, ``3 months``, ``1 years`` (= 12 months)."""
+    # The rules' few timescales are read for every case of a caseload: 40 a case.
+    return _parsed_duration(text) if text.__class__ is str else _parse_duration(text)
+
+
+def _parse_duration(text: object) -> Duration:
     m = _DURATION.match(str(text))
     if not m:
         raise DateError(f"{text!r} is not a duration: use e.g. '6 weeks', '15 working_days', '3 months'")
@@ -359,6 +364,9 @@ def parse_duration(text: str) -> Duration:
     if unit == "years":
         return Duration(amount * 12, "months")
     return Duration(amount, unit)
+
+
+_parsed_duration = lru_cache(maxsize=512)(_parse_duration)
 
 
 def add_duration(day: date, duration: Duration) -> date:
