@@ -1,7 +1,7 @@
 """The case picker: one row per case, its flag counts filled in by a background worker.
 
 A council's extract holds thousands of cases: the DataTable draws only the rows in view, the
-rows are added a few thousand between paints (the first few hundred before the first, so the
+rows are added a thousand between paints (the first few hundred before the first, so the
 list shows and takes keys at once), and the counts are worked out for the rows in view first
 (:class:`CountingOrder`), and only while the picker is on screen, so an open case has the
 cores to itself.
@@ -113,6 +113,11 @@ def _add_row(table: DataTable, key: str, cells: tuple[str, str | None, str, str]
                   _Cell(title), _Cell(council), key=key)
 
 
+def _texts_of(case: CaseInfo) -> tuple[str, str, str]:
+    """A case's id, title and council as its row shows them (cleaned of control sequences)."""
+    return clean(case.id), clean(case.title), clean(case.council)
+
+
 class PickerScreen(Screen[None]):
     """Choose a case; the flag counts fill in as a background worker computes them."""
 
@@ -168,7 +173,7 @@ class PickerScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         counted = self._events_counted
-        self._texts = [(clean(case.id), clean(case.title), clean(case.council)) for case in self.cases]
+        self._texts = [_texts_of(case) for case in self.cases]
         # Counts before the long text, so they show on an 80-column terminal too. Each column
         # is as wide as its widest cell, worked out here: the table then measures no cell.
         labels = ("Case", "Events", "Breaches", "Attention", "Title", "Council")
@@ -208,7 +213,7 @@ class PickerScreen(Screen[None]):
             if case.id in flag_counts:
                 self._show_count(table, case.id, flag_counts[case.id])
         self._rows_added = last
-        if last < len(self.cases) and count < len(self.cases):
+        if last < len(self.cases):
             self.call_after_refresh(self._add_rows, self.ROWS_A_STEP)
 
     def _add_every_row(self) -> None:
@@ -241,7 +246,7 @@ class PickerScreen(Screen[None]):
         if extra:
             every_row_added = self._rows_added == len(self.cases)
             self.cases.extend(extra)
-            self._texts.extend((clean(case.id), clean(case.title), clean(case.council)) for case in extra)
+            self._texts.extend(_texts_of(case) for case in extra)
             self._counting_order.extend([case.event_count for case in extra])
             self.query_one("#picker-title", Static).update(self._title())
             if every_row_added:  # else the steps under way reach them
