@@ -76,3 +76,91 @@ def test_a_child_that_cannot_start_says_so(samples, monkeypatch):
     monkeypatch.setattr(analysis_child.sys, "executable", "/bin/false")
     with pytest.raises(analysis_child.ChildFailed, match="ended without an answer"):
         ChildAnalysis(str(samples), "leicestershire-21-018-990").result()
+
+
+
+def _messages_in(data: bytes) -> list:
+    import pickle
+
+    from caseline.analysis_child import _HEADER
+
+    found, at = [], 0
+    while at < len(data):
+        (size,) = _HEADER.unpack_from(data, at)
+        found.append(pickle.loads(data[at + _HEADER.size: at + _HEADER.size + size]))
+        at += _HEADER.size + size
+    return found
+
+
+def test_a_child_goes_on_sending_while_its_parent_reads_nothing_and_loses_nothing():
+    """Messages beyond what a pipe holds are taken while nobody reads (the child goes on
+    with its work), then arrive whole and in order."""
+    import os
+    import threading
+
+    from caseline.analysis_child import MessageSender
+
+    read_end, write_end = os.pipe()
+    sent = [("flags", list(range(n, n + 30_000))) for n in range(8)]  # each more than a pipe holds
+    with os.fdopen(write_end, "wb") as out, os.fdopen(read_end, "rb") as back:
+        send = MessageSender(out, ahead=16 << 20)
+        for message in sent:
+            send(message)  # returns, although nothing has been read
+        send(("end",))
+        received: list[bytes] = []
+        reader = threading.Thread(target=lambda: received.append(back.read()))
+        reader.start()
+        send.close()  # once it returns, everything is written
+        out.close()
+        reader.join()
+    assert _messages_in(received[0]) == [*sent, ("end",)]
+
+
+def test_a_child_holds_no_more_than_its_allowance_of_unsent_messages():
+    """While the parent takes nothing, sending waits once the allowance is held."""
+    import threading
+
+    from caseline.analysis_child import MessageSender
+
+    allowed_writes = threading.Semaphore(0)
+    written: list[bytes] = []
+
+    class SlowPipe:
+        def write(self, data):
+            allowed_writes.acquire()
+            written.append(bytes(data))
+
+        def flush(self):
+            pass
+
+    held_after_each: list[int] = []
+
+    class Watched(MessageSender):
+        def __call__(self, message):
+            super().__call__(message)
+            held_after_each.append(self._held_bytes)
+
+    message = ("flags", b"x" * 100_000)
+    send = Watched(SlowPipe(), ahead=350_000)
+    sending = threading.Thread(target=lambda: [send(message) for _ in range(10)])
+    sending.start()
+    for _ in range(10):
+        allowed_writes.release()
+    sending.join()
+    send.close()
+    assert len(written) == 10 and len(held_after_each) == 10
+    assert max(held_after_each) <= 350_000  # three messages at most, never all ten
+
+
+def test_a_parent_that_has_gone_is_told_to_the_child():
+    import os
+
+    from caseline.analysis_child import MessageSender
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "wb") as out:
+        send = MessageSender(out)
+        send(("flags", b"x" * 200_000))
+        with pytest.raises(BrokenPipeError):
+            send.close()

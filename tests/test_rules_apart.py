@@ -102,23 +102,29 @@ def _child(code: str):
     return start
 
 
-#: The real child, killed after it has sent its second part of three flags.
+#: The real child, killed after it has sent its second part of three flags (each written at
+#: once: nothing held back).
 _DIES_PART_WAY = """
-import os, sys
+import os, pickle, sys
 import caseline.analysis_apart as apart
+import caseline.analysis_child as child
 apart._FLAGS_A_MESSAGE = 3
-real, parts = apart.message_sender, []
-def sender(out):
-    send = real(out)
-    def counted(message):
-        send(message)
+parts = []
+class DiesPartWay:
+    def __init__(self, out):
+        self.out = out
+    def __call__(self, message):
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.out.write(child._HEADER.pack(len(data)) + data)
+        self.out.flush()
         if message[0] == "flags":
             parts.append(1)
             if len(parts) == 2:
                 os._exit(9)
-    return counted
-apart.message_sender = sender
-sys.exit(apart._main())
+    def close(self):
+        pass
+child.MessageSender = DiesPartWay
+sys.exit(child.answer_one_question(apart._analyse_here))
 """
 
 
@@ -140,9 +146,11 @@ def test_the_childs_error_is_raised_here_before_any_flag(tmp_path, monkeypatch):
     path = _case_db(tmp_path / "c.db")
     monkeypatch.setattr(store_apart, "start_python_module", _child(
         "import sys; sys.stdin.readline()\n"
-        "from caseline.analysis_child import message_sender\n"
+        "from caseline.analysis_child import MessageSender\n"
         "from caseline.dates import DateError\n"
-        "message_sender(sys.stdout.buffer)(('error', DateError('2021-02-30 is not a day', 'date_start')))"))
+        "send = MessageSender(sys.stdout.buffer)\n"
+        "send(('error', DateError('2021-02-30 is not a day', 'date_start')))\n"
+        "send.close()"))
     with pytest.raises(DateError, match="not a day"):
         _streamed(path, monkeypatch, apart=True)
 

@@ -174,15 +174,77 @@ def _read_exactly(process: subprocess.Popen, size: int, what: str, cancelled, st
     return b"".join(parts)
 
 
-def message_sender(out):
-    """A function writing one message to *out* (a child's stdout) at each call."""
-    def send(message) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(_HEADER.pack(len(data)))
-        out.write(data)
-        out.flush()
+#: Bytes of messages a child holds made but not yet taken by its parent: enough that it goes
+#: on with its flags while the parent reads its own facts (a pipe holds 64 KiB, a message of
+#: flags hundreds), few enough that memory does not grow with the case.
+SEND_AHEAD_BYTES = 8 << 20
 
-    return send
+
+class MessageSender:
+    """Called with a message, pickles it and hands it to a thread that writes it to *out* (a
+    child's stdout), holding up to *ahead* bytes not yet written: the child makes its next
+    messages while the parent is busy rather than waiting on the pipe. A message larger than
+    *ahead* waits until the others are written. :meth:`close` writes what is held and ends
+    the thread.
+
+    Raises (from a call, or from :meth:`close`):
+        the writing thread's ``OSError`` (``BrokenPipeError``: the parent has gone).
+    """
+
+    def __init__(self, out, ahead: int = SEND_AHEAD_BYTES) -> None:
+        import threading
+        from collections import deque
+
+        self._out, self._ahead = out, ahead
+        self._held: deque[bytes] = deque()
+        self._held_bytes = 0
+        self._closed = False
+        self._error: OSError | None = None
+        self._turn = threading.Condition()
+        self._thread = threading.Thread(target=self._write_held, name="messages", daemon=True)
+        self._thread.start()
+
+    def __call__(self, message) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        data = _HEADER.pack(len(data)) + data
+        with self._turn:
+            while self._error is None and self._held_bytes and self._held_bytes + len(data) > self._ahead:
+                self._turn.wait()
+            if self._error is not None:
+                raise self._error
+            self._held.append(data)
+            self._held_bytes += len(data)
+            self._turn.notify_all()
+
+    def close(self) -> None:
+        with self._turn:
+            self._closed = True
+            self._turn.notify_all()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _write_held(self) -> None:
+        while True:
+            with self._turn:
+                while not self._held and not self._closed:
+                    self._turn.wait()
+                if not self._held:
+                    return
+                data = self._held[0]
+            try:  # the lock is not held while writing: a full pipe blocks here alone
+                self._out.write(data)
+                self._out.flush()
+            except OSError as exc:
+                with self._turn:
+                    self._error = exc
+                    self._held.clear()
+                    self._turn.notify_all()
+                return
+            with self._turn:
+                self._held.popleft()
+                self._held_bytes -= len(data)
+                self._turn.notify_all()
 
 
 # The child ---------------------------------------------------------------------------------
@@ -201,22 +263,28 @@ def answer_one_question(work: Callable[[object, list, Callable], None]) -> int:
         return 1
     out = sys.stdout.buffer
     sys.stdout = open(os.devnull, "w")  # nothing but messages on the pipe
-    send = message_sender(out)
+    send = MessageSender(out)
     try:
-        conn = open_database(path, read_only=True)
         try:
-            with collector_paused():
-                work(conn, rest, send)
-        finally:
-            conn.close()
-        send(("end",))
+            conn = open_database(path, read_only=True)
+            try:
+                with collector_paused():
+                    work(conn, rest, send)
+            finally:
+                conn.close()
+            send(("end",))
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # sent, to be raised where the answer is awaited
+            try:
+                send(("error", exc))
+            except BrokenPipeError:
+                raise
+            except Exception:  # an exception that will not pickle goes as its words
+                send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        send.close()
     except BrokenPipeError:
         return 1  # the parent has gone: nobody is waiting
-    except Exception as exc:  # sent, to be raised where the answer is awaited
-        try:
-            send(("error", exc))
-        except Exception:  # an exception that will not pickle goes as its words
-            send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     return 0
 
 
