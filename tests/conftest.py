@@ -12,11 +12,18 @@ from caseline.store import open_database
 CSV_HEADER = "case_id,date_start,date_end,kind,actor,summary\n"
 
 
+@pytest.fixture(scope="session")
+def _shared_cache_home(tmp_path_factory):
+    """One cache folder for the run (bank holidays are worked out once, not once a test)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _private_user_dirs(tmp_path_factory, monkeypatch):
-    """Keep every test away from the real per-user data folder."""
+def _private_user_dirs(tmp_path_factory, monkeypatch, _shared_cache_home):
+    """Keep every test away from the real per-user data and cache folders."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_shared_cache_home))
     monkeypatch.setenv("HOME", str(home))
 
 

@@ -220,7 +220,7 @@ class _Calendar:
     __slots__ = ("first", "last", "running")
 
     def __init__(self, first_year: int, last_year: int) -> None:
-        import holidays  # imported here: it is slow to import and only rules need it
+        from caseline.bank_holidays import closed_days
 
         years = range(first_year, last_year + 1)
         self.first, self.last = date(first_year, 1, 1), date(last_year, 12, 31)
@@ -230,7 +230,7 @@ class _Calendar:
         start = self.first.weekday()
         working = (week[start:] + week[:start]) * (days // 7 + 1)
         del working[days:]
-        closed = set(holidays.country_holidays("GB", subdiv="ENG", years=years))
+        closed = closed_days(first_year, last_year, (_CAL_FIRST.year, _CAL_LAST.year))
         # Named in the working-day definitions even where the bank-holiday list moves them.
         closed.update(date(year, month, day) for year in years for month, day in ((12, 25), (12, 26)))
         first = self.first
