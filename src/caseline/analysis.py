@@ -14,7 +14,6 @@ and the case screen's flags are one computation. A change is seen from the file'
 from __future__ import annotations
 
 import gc
-import heapq
 import os
 import sqlite3
 import threading
@@ -282,10 +281,6 @@ def _here(facts, make: Callable[[list], Iterator[Flag]]) -> tuple[set[str], Iter
     return {f.subject for f in facts}, make(facts)
 
 
-def _sort_key(flag: Flag) -> tuple:
-    return flag.sort_key
-
-
 def analyse_streamed(conn: sqlite3.Connection, case_id: str, as_of: date | None = None, *,
                      progress: Callable[[int, int], None] | None = None,
                      alongside: bool = True) -> tuple[CaseAnalysis, Iterator[Flag]]:
@@ -309,7 +304,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
     from functools import partial
 
     from caseline.rules.engine import iter_flags, reads_recorded, required_kinds, streamable_kinds
-    from caseline.rules.measure import StreamOutOfOrder
+    from caseline.rules.measure import StreamOutOfOrder, merge_two
     from caseline.store import (
         database_file,
         get_case,
@@ -410,7 +405,7 @@ def _analyse(conn: sqlite3.Connection, case_id: str, as_of: date | None, with_an
             flags = flags_from(facts, None)
         if apart is not None:
             apart.ready()  # its rules worked out too (or its error raised here), before a flag is read
-            flags = heapq.merge(flags, apart.flags(), key=_sort_key)
+            flags = merge_two(flags, apart.flags())
     except BaseException:
         if apart is not None:
             apart.stop()

@@ -4,8 +4,8 @@
 uses one core. The worker-change rules (every change of worker, whether the family was told,
 stability) read kinds no other rule reads and make most of a long case's flags, so a child
 reads those kinds and works them out while this process reads and works out the rest; the two
-streams of flags, each in sort order, are merged here (:func:`heapq.merge`). Each process holds
-only its own facts.
+streams of flags, each in sort order, are merged here (:func:`~caseline.rules.measure.merge_two`).
+Each process holds only its own facts.
 
 The child is ``python -m caseline.analysis_apart``, told what to work out on its stdin (never
 on its command line, which other users can see), its stderr discarded. Its messages are those
@@ -92,12 +92,10 @@ class RulesApart:
                     break
                 if message[0] == "end":
                     return
-                if message[0] == "flags":
-                    flag = None
-                    for flag in _flags_of(message[1]):
-                        yield flag
-                    if flag is not None:
-                        last = flag.sort_key
+                if message[0] == "flags" and message[1]:
+                    part = list(_flags_of(message[1]))  # a part at a time: one yield from, not one yield a flag
+                    yield from part
+                    last = part[-1].sort_key
             # The child ended part of the way: the rest are worked out here.
             for flag in self._worked_here[1]:
                 if last is None or flag.sort_key > last:

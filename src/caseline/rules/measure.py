@@ -363,6 +363,32 @@ def sort_key(flag: Flag) -> tuple:
     return flag.sort_key
 
 
+def merge_two(first: Iterable[Flag], second: Iterable[Flag]) -> Iterator[Flag]:
+    """``heapq.merge(first, second, key=sort_key)``, ties to *first*, for two streams of
+    which one may be sparse (a long case's own flags against its hundreds of thousands of
+    worker changes): a flag is compared by its first day alone while that settles it, so
+    most never have their sort key made."""
+    first, second = iter(first), iter(second)
+    head = next(first, None)
+    if head is None:
+        yield from second
+        return
+    head_start, head_key = head.start, head.sort_key
+    for flag in second:
+        start = flag.start
+        while head_start < start or (head_start == start and head_key <= flag.sort_key):
+            yield head
+            head = next(first, None)
+            if head is None:
+                yield flag
+                yield from second
+                return
+            head_start, head_key = head.start, head.sort_key
+        yield flag
+    yield head
+    yield from first
+
+
 def in_sort_order(flags: Iterable[Flag]) -> Iterator[Flag]:
     """*flags*, which come by first day, in :attr:`~caseline.model.Flag.sort_key` order:
     each day's are sorted as that day ends, so a rule's flags are never all held at once.
