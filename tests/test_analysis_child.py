@@ -79,17 +79,18 @@ def test_a_child_that_cannot_start_says_so(samples, monkeypatch):
 
 
 
-def _messages_in(data: bytes) -> list:
-    import pickle
+def _messages_in(data: bytes) -> tuple[list, int]:
+    """The messages in *data*, and how many came compressed."""
+    from caseline.analysis_child import _COMPRESSED, _HEADER, message_of
 
-    from caseline.analysis_child import _HEADER
-
-    found, at = [], 0
+    found, compressed, at = [], 0, 0
     while at < len(data):
-        (size,) = _HEADER.unpack_from(data, at)
-        found.append(pickle.loads(data[at + _HEADER.size: at + _HEADER.size + size]))
+        (header,) = _HEADER.unpack_from(data, at)
+        size = header & ~_COMPRESSED
+        found.append(message_of(header, data[at + _HEADER.size: at + _HEADER.size + size]))
+        compressed += bool(header & _COMPRESSED)
         at += _HEADER.size + size
-    return found
+    return found, compressed
 
 
 def test_a_child_goes_on_sending_while_its_parent_reads_nothing_and_loses_nothing():
@@ -113,7 +114,34 @@ def test_a_child_goes_on_sending_while_its_parent_reads_nothing_and_loses_nothin
         send.close()  # once it returns, everything is written
         out.close()
         reader.join()
-    assert _messages_in(received[0]) == [*sent, ("end",)]
+    messages, compressed = _messages_in(received[0])
+    assert messages == [*sent, ("end",)]
+    assert compressed == 0  # never half the allowance held
+
+
+def test_while_the_parent_lags_large_messages_go_compressed_and_arrive_as_sent():
+    """Once half the allowance is held, each large message is compressed: more of them fit."""
+    import os
+    import threading
+
+    from caseline.analysis_child import MessageSender
+
+    read_end, write_end = os.pipe()
+    sent = [("flags", [f"Allocated worker changed from W{n} to W{n + 1}" for n in range(k, k + 5000)])
+            for k in range(12)]  # about 300 KB a message before compression
+    with os.fdopen(write_end, "wb") as out, os.fdopen(read_end, "rb") as back:
+        send = MessageSender(out, ahead=1 << 20)
+        for message in sent:
+            send(message)  # twelve of them fit in 1 MiB only compressed
+        received: list[bytes] = []
+        reader = threading.Thread(target=lambda: received.append(back.read()))
+        reader.start()
+        send.close()
+        out.close()
+        reader.join()
+    messages, compressed = _messages_in(received[0])
+    assert messages == sent
+    assert 0 < compressed < len(sent)  # the first went plain, while little was held
 
 
 def test_a_child_holds_no_more_than_its_allowance_of_unsent_messages():

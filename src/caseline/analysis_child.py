@@ -37,8 +37,10 @@ from caseline.flag_table import FlagTable, FlagTableBuilder
 
 __all__ = ["ChildAnalysis", "AnalysisStopped", "ChildFailed"]
 
-#: Each message is its length (8 bytes) and then its pickle.
+#: Each message is its length (8 bytes) and then its pickle, compressed when the length's top
+#: bit is set.
 _HEADER = struct.Struct("!Q")
+_COMPRESSED = 1 << 63
 #: Flags a message: big enough that pickling is not per flag, small enough to overlap.
 _FLAGS_A_MESSAGE = 20_000
 
@@ -151,8 +153,17 @@ def receive_message(process: subprocess.Popen, what: str, cancelled: Callable[[]
         ChildFailed: the child ended first (*what* names its work in the message).
         *stopped()*: *cancelled* turned true while waiting (looked at every tenth of a second).
     """
-    header = _read_exactly(process, _HEADER.size, what, cancelled, stopped)
-    return pickle.loads(_read_exactly(process, _HEADER.unpack(header)[0], what, cancelled, stopped))
+    (header,) = _HEADER.unpack(_read_exactly(process, _HEADER.size, what, cancelled, stopped))
+    return message_of(header, _read_exactly(process, header & ~_COMPRESSED, what, cancelled, stopped))
+
+
+def message_of(header: int, body: bytes):
+    """The message *body* holds, given the *header* it came with."""
+    if header & _COMPRESSED:
+        import zlib
+
+        body = zlib.decompress(body)
+    return pickle.loads(body)
 
 
 def _read_exactly(process: subprocess.Popen, size: int, what: str, cancelled, stopped) -> bytes:
@@ -180,12 +191,21 @@ def _read_exactly(process: subprocess.Popen, size: int, what: str, cancelled, st
 SEND_AHEAD_BYTES = 8 << 20
 
 
+#: A message at least this large is compressed while half the allowance is held.
+_COMPRESS_FROM = 64 << 10
+
+
 class MessageSender:
     """Called with a message, pickles it and hands it to a thread that writes it to *out* (a
     child's stdout), holding up to *ahead* bytes not yet written: the child makes its next
     messages while the parent is busy rather than waiting on the pipe. A message larger than
     *ahead* waits until the others are written. :meth:`close` writes what is held and ends
     the thread.
+
+    While the parent lags (half the allowance held), large messages are compressed (zlib's
+    fastest: a part of worker-change flags shrinks ninefold for a millisecond here and less
+    than half of one there), so the allowance holds that much more of the child's work: a
+    whole extract's child otherwise stood idle a second and more while its parent read.
 
     Raises (from a call, or from :meth:`close`):
         the writing thread's ``OSError`` (``BrokenPipeError``: the parent has gone).
@@ -206,7 +226,13 @@ class MessageSender:
 
     def __call__(self, message) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        data = _HEADER.pack(len(data)) + data
+        if len(data) >= _COMPRESS_FROM and self._held_bytes + len(data) > self._ahead // 2:
+            import zlib
+
+            data = zlib.compress(data, 1)
+            data = _HEADER.pack(len(data) | _COMPRESSED) + data
+        else:
+            data = _HEADER.pack(len(data)) + data
         with self._turn:
             while self._error is None and self._held_bytes and self._held_bytes + len(data) > self._ahead:
                 self._turn.wait()
