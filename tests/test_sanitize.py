@@ -57,3 +57,15 @@ def test_spreadsheet_cells_cannot_run_as_formulas():
     out = io.StringIO()
     csv.writer(out).writerow([spreadsheet_safe(p) for p in PAYLOADS])
     assert dangerous(out.getvalue().replace("\r\n", "").replace("\n", "")) == []
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)))
+def test_printable_ascii_is_left_as_it_is_and_no_pattern_could_change_it(text):
+    """clean and neutral hand printable ASCII straight back (most of a case's text, a
+    hundred thousand messages a long case): exact only because none of their patterns can
+    match it, which is what this checks."""
+    from caseline import sanitize
+
+    for pattern in (sanitize._SEQUENCES, sanitize._LINE_BREAKS, sanitize._CONTROLS, sanitize._CONTROLS_AND_BREAKS):
+        assert pattern.search(text) is None
+    assert clean(text) == text and clean(text, one_line=False) == text and neutral(text) == text

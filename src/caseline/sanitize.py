@@ -61,7 +61,10 @@ def clean(text: object, *, one_line: bool = True, markup: bool = False) -> str:
     """
     if text is None:
         return ""
-    value = _SEQUENCES.sub("", str(text))
+    value = str(text)
+    if value.isascii() and value.isprintable() and not markup:
+        return value  # nothing to remove (every pattern below needs a control or a non-ASCII character)
+    value = _SEQUENCES.sub("", value)
     if one_line:
         value = _CONTROLS.sub("", _LINE_BREAKS.sub(" ", value))
     else:
@@ -81,6 +84,8 @@ def neutral(text: object, *, keep_line_breaks: bool = True) -> str:
     if text is None:
         return ""
     value = str(text)
+    if value.isascii() and value.isprintable():
+        return value  # no control, bidi or zero-width character to show
     if keep_line_breaks:
         # Newlines and tabs are ordinary in a CSV cell; everything else invisible is shown.
         return _CONTROLS.sub(_escape_char, value.replace("\r\n", "\n"))
