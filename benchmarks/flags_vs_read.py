@@ -1,6 +1,6 @@
 """`caseline flags` time and peak memory against two raw reads of the same case, in one run.
 
-Run: .venv/bin/python benchmarks/flags_vs_read.py [--sizes 1000000,10000000] [--repeat 3]
+Run: .venv/bin/python benchmarks/flags_vs_read.py [--sizes 1000000,10000000] [--repeat 3] [--formats json,csv,table]
 (the default is 1M events; the 10M database takes ~12 minutes to build the first time and is
 kept in /tmp/caseline-bench-cache).
 
@@ -8,7 +8,8 @@ Three sides, each its own process (so its peak resident memory is its own, read 
 kernel), alternating run by run so a busy moment hits all alike:
 
 * caseline flags — `caseline flags DB --case ID --format json` to /dev/null: start-up, the
-  rules in force, reading the facts, every rule, and writing every flag;
+  rules in force, reading the facts, every rule, and writing every flag (``--formats
+  json,csv,table`` times each output format as a side of its own);
 * same rows — the statement the engine reads with (`caseline.store.reads.facts_query`: the
   same rows, columns and order), fetched by sqlite3 and thrown away: what reading what the
   engine needs costs at the least (target: flags <= 1.5x, issue 13 asks <= 1.2x);
@@ -73,18 +74,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000", help="event counts, comma-separated")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--formats", default="json", help="caseline's output formats timed, comma-separated "
+                                                            "(json, csv, table: each a side of its own)")
     args = parser.parse_args()
+    formats = args.formats.split(",")
     for size in (int(s) for s in args.sizes.split(",")):
         case_id = NAMES.get(size, f"case{size}")
         db = cached_case_db(case_id, size)
         same_sql, same_params = same_rows_statement(db, case_id)
         every_sql = "SELECT * FROM events WHERE case_id = ? ORDER BY date_start, date_end, id"
+        ours = {f"flags --format {fmt}": [BIN / "caseline", "flags", db, "--case", case_id, "--format", fmt]
+                for fmt in formats}
         sides = {
-            "caseline flags": [BIN / "caseline", "flags", db, "--case", case_id, "--format", "json"],
+            **ours,
             "same rows": [sys.executable, "-c", _RAW, db, same_sql, json.dumps(list(same_params))],
             "every row": [sys.executable, "-c", _RAW, db, every_sql, json.dumps([case_id])],
         }
-        flags = subprocess.run(sides["caseline flags"], check=True, capture_output=True, text=True).stdout
+        flags = subprocess.run([BIN / "caseline", "flags", db, "--case", case_id, "--format", "json"],
+                               check=True, capture_output=True, text=True).stdout
         flag_count = len(json.loads(flags)["flags"])
         del flags
         print(f"\n{size:,} events ({count(db, same_sql, same_params):,} rows read by the engine), "
@@ -99,13 +106,14 @@ def main() -> None:
                 peaks[side].append(peak)
                 together[side].append(all_at_once)
         for side in sides:
-            print(f"  {side:15} {summary(times[side])} s   peak {statistics.median(peaks[side]):6.0f} MB"
+            print(f"  {side:21} {summary(times[side])} s   peak {statistics.median(peaks[side]):6.0f} MB"
                   f"   its processes together {max(together[side]):6.0f} MB")
-        ours = statistics.median(times["caseline flags"])
-        print(f"  flags / same rows: {ours / statistics.median(times['same rows']):5.2f}  (target <= 1.5; 1.2 asked)")
-        print(f"  flags / every row: {ours / statistics.median(times['every row']):5.2f}  (target <= 1.2)")
-        print(f"  flags peak memory: {statistics.median(peaks['caseline flags']):5.0f} MB, its processes together at "
-              f"most {max(together['caseline flags']):.0f} MB  (target <= 400 at 10M)")
+        for side in ours:
+            took = statistics.median(times[side])
+            print(f"  {side}: {took / statistics.median(times['same rows']):5.2f}x same rows (target <= 1.5; 1.2 "
+                  f"asked), {took / statistics.median(times['every row']):5.2f}x every row (target <= 1.2); peak "
+                  f"{statistics.median(peaks[side]):.0f} MB, together at most {max(together[side]):.0f} MB "
+                  f"(target <= 400 at 10M)")
 
 
 if __name__ == "__main__":
