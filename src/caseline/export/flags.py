@@ -126,19 +126,20 @@ def flags_csv(analysis: CaseAnalysis, out: TextIO, *, header: bool = True, flags
     out.write("".join(rows))
 
 
-def _csv_row_writer(case_id: str, as_of: str):
-    """What ``csv.writer`` writes for a flag's formula-safe row (``\r\n`` ended), made faster
-    for a stream of flags: most cells repeat a few values (the case, rules, kinds, days,
-    citations) and are made safe and quoted once for each met. A flag holding anything but
-    the usual types is written the plain way."""
-    def plain(flag: Flag) -> str:
-        row = flag.to_dict()
-        row["events"] = " ".join(str(e) for e in flag.events)
-        row["as_of"], row["case"] = as_of, case_id
-        line = io.StringIO()
-        csv.writer(line).writerow([spreadsheet_safe(row[k]) if row[k] is not None else "" for k in CSV_COLUMNS])
-        return line.getvalue()
+def csv_row_plainly(flag: Flag, case_id: str, as_of: str) -> str:
+    """A flag's CSV row the plain way: its record, each cell made formula-safe, ``csv.writer``."""
+    row = flag.to_dict()
+    row["events"] = " ".join(str(e) for e in flag.events)
+    row["as_of"], row["case"] = as_of, case_id
+    line = io.StringIO()
+    csv.writer(line).writerow([spreadsheet_safe(row[k]) if row[k] is not None else "" for k in CSV_COLUMNS])
+    return line.getvalue()
 
+
+def _csv_row_writer(case_id: str, as_of: str):
+    """:func:`csv_row_plainly`, made faster for a stream of flags: most cells repeat a few
+    values (the case, rules, kinds, days, citations) and are made safe and quoted once for
+    each met. A flag holding anything but the usual types is written the plain way."""
     texts: dict[str, str] = {}  # a repeated text -> its cell
     days: dict[date, str] = {}  # a day -> its cell
     lead = f"{_csv_cell(spreadsheet_safe(case_id))},{_csv_cell(spreadsheet_safe(as_of))},"
@@ -166,10 +167,10 @@ def _csv_row_writer(case_id: str, as_of: str):
         key, kind, rule, severity, certainty, start, end, due, events, message, subject, status, citation = flag
         if not (key.__class__ is str and message.__class__ is str and start.__class__ is date
                 and end.__class__ is date and (due is None or due.__class__ is date)):
-            return plain(flag)
+            return csv_row_plainly(flag, case_id, as_of)
         for event in events:
             if event.__class__ is not int:
-                return plain(flag)
+                return csv_row_plainly(flag, case_id, as_of)
         known = texts.get  # looked up here, made by text() the first time (a call a cell cost a fifth)
         try:
             events_text = " ".join(map(str, events))  # ids: digits, and a minus sign only if negative
@@ -181,7 +182,7 @@ def _csv_row_writer(case_id: str, as_of: str):
                     f"{events_text if events_text[:1] != '-' else unique(events_text)},"
                     f"{unique(message)},{known(citation) or text(citation)}\r\n")
         except (TypeError, AttributeError):  # a field that is not text: the plain way
-            return plain(flag)
+            return csv_row_plainly(flag, case_id, as_of)
 
     return row
 
