@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caseline.analysis import analyse, analyse_streamed, clear_cache, collector_paused
 from caseline.rules.measure import in_sort_order
@@ -162,34 +164,30 @@ def test_a_long_cases_visits_and_notes_doubling_leave_the_engines_peak_where_it_
     assert peaks[40_000] - peaks[20_000] < 1_000_000, peaks
 
 
-def _flags_in_order(draw_days, severities):
+def _flags_in_order(days, severities):
     from caseline.model import Flag
 
     made = [Flag(f"k{n % 3}", "gap", "r", severity, "definite", day, day + timedelta(days=n % 2), None, (n,), "m")
-            for n, (day, severity) in enumerate(zip(draw_days, severities))]
+            for n, (day, severity) in enumerate(zip(days, severities))]
     return sorted(made, key=lambda f: f.sort_key)
 
 
-def test_two_streams_merge_as_heapq_merges_them_ties_to_the_first():
+_FEW_DAYS = st.lists(st.dates(date(2020, 1, 1), date(2020, 1, 6)), max_size=30)  # many ties
+_SEVERITIES = st.lists(st.sampled_from(["breach", "attention", "info"]), min_size=30, max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FEW_DAYS, _FEW_DAYS, _SEVERITIES, _SEVERITIES)
+def test_two_streams_merge_as_heapq_merges_them_ties_to_the_first(first_days, second_days, first_severities,
+                                                                   second_severities):
     """Whichever side is sparse, and with equal sort keys on both sides (the first side's
     come first), the merge gives what :func:`heapq.merge` gives."""
     import heapq
 
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-
     from caseline.rules.measure import merge_two, sort_key
 
-    days = st.lists(st.dates(date(2020, 1, 1), date(2020, 1, 6)), max_size=30)
-    severities = st.lists(st.sampled_from(["breach", "attention", "info"]), min_size=30, max_size=30)
-
-    @settings(max_examples=300, deadline=None)
-    @given(days, days, severities, severities)
-    def check(first_days, second_days, first_severities, second_severities):
-        first = _flags_in_order(first_days, first_severities)
-        second = _flags_in_order(second_days, second_severities)
-        merged = list(merge_two(iter(first), iter(second)))
-        expected = list(heapq.merge(first, second, key=sort_key))
-        assert [id(f) for f in merged] == [id(f) for f in expected]
-
-    check()
+    first = _flags_in_order(first_days, first_severities)
+    second = _flags_in_order(second_days, second_severities)
+    merged = list(merge_two(iter(first), iter(second)))
+    expected = list(heapq.merge(first, second, key=sort_key))
+    assert [id(f) for f in merged] == [id(f) for f in expected]
