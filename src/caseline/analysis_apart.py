@@ -93,7 +93,7 @@ class RulesApart:
                 if message[0] == "end":
                     return
                 if message[0] == "flags" and message[1]:
-                    part = list(_flags_of(message[1]))  # a part at a time: one yield from, not one yield a flag
+                    part = _flags_of(message[1])  # a part at a time: one yield from, not one yield a flag
                     yield from part
                     last = part[-1].sort_key
             # The child ended part of the way: the rest are worked out here.
@@ -137,23 +137,11 @@ class RulesApart:
             process.stdout.close()
 
 
-def _record(flag: Flag) -> tuple:
-    return (flag.key, flag.kind, flag.rule, flag.severity, flag.certainty, flag.start.toordinal(),
-            flag.end.toordinal(), None if flag.due is None else flag.due.toordinal(), flag.events, flag.message,
-            flag.subject, flag.status, flag.citation)
-
-
-_DAYS: dict[int, date] = {}
-
-
-def _flags_of(records: list[tuple]) -> Iterator[Flag]:
-    days = _DAYS
-    for key, kind, rule, severity, certainty, start, end, due, events, message, subject, status, citation in records:
-        start_day = days.get(start) or days.setdefault(start, date.fromordinal(start))
-        end_day = days.get(end) or days.setdefault(end, date.fromordinal(end))
-        due_day = None if due is None else days.get(due) or days.setdefault(due, date.fromordinal(due))
-        yield Flag(key, kind, rule, severity, certainty, start_day, end_day, due_day, events, message, subject,
-                   status, citation)
+def _flags_of(records: list[tuple]) -> list[Flag]:
+    """The child's part made back into flags: each record is a flag's fields as a plain tuple
+    (its days pickled once a part however often they come), so no field is looked at."""
+    made = tuple.__new__
+    return [made(Flag, record) for record in records]
 
 
 # The child ---------------------------------------------------------------------------------
@@ -167,7 +155,7 @@ def _analyse_here(conn, question: list, send: Callable) -> None:
                         lazy=True, alongside=False, only=frozenset(rule_ids),
                         on_subjects=lambda subjects: send(("subjects", subjects)))
     send(("ready",))
-    send_in_parts(send, flags, _FLAGS_A_MESSAGE, lambda part: [_record(flag) for flag in part])
+    send_in_parts(send, flags, _FLAGS_A_MESSAGE, lambda part: [tuple(flag) for flag in part])
 
 
 if __name__ == "__main__":
